@@ -1,0 +1,48 @@
+# Two commands for a fresh machine: `make generate` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+
+.PHONY: generate check test lint golden bench system-deps node-deps clean
+
+generate: $(RUNTIME)
+	$(BIN)/dictgen generate
+
+check: $(RUNTIME)
+	$(BIN)/dictgen check
+
+test: $(DEV) system-deps node-deps lint
+	$(BIN)/pytest -q
+
+lint: $(DEV)
+	$(BIN)/ruff check generator tests
+	$(BIN)/black --check -q generator tests
+	$(BIN)/mypy
+
+golden: $(DEV)
+	$(BIN)/python -m tests.golden
+
+bench: $(DEV)
+	$(BIN)/python -m tests.bench
+
+$(RUNTIME): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e .
+	touch $@
+
+$(DEV): $(RUNTIME)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# Debian packages the tests drive (database servers and clients); installs only what is missing.
+system-deps:
+	bash tooling/system-deps.sh
+
+# The TypeScript compiler, pinned by tooling/typescript/package-lock.json.
+node-deps:
+	bash tooling/node-deps.sh
+
+clean:
+	rm -rf $(VENV) tooling/typescript/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

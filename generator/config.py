@@ -1,0 +1,62 @@
+"""Defaults for the CLI: built-in, overridden by ``[tool.dictgen]`` in ./pyproject.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from generator.errors import ConfigError
+
+TARGET_NAMES = ("python", "typescript", "sql")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where to read and write, and what to render."""
+
+    snapshots: Path = Path("snapshots")
+    out: Path = Path("generated")
+    names: Path = Path("names.toml")
+    targets: tuple[str, ...] = ("python",)
+    templates: Path | None = None
+    strict_names: bool = False
+    ts_style: str = "const"
+    sql_prefix: str = "juhe_"
+
+
+_PATHS = {"snapshots", "out", "names", "templates"}
+
+
+def load(pyproject: Path = Path("pyproject.toml")) -> Settings:
+    """Settings from ``[tool.dictgen]``; keys are the long option names with ``_`` or ``-``."""
+    try:
+        doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(str(pyproject), f"cannot read: {exc}") from None
+    table = doc.get("tool", {}).get("dictgen", {})
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = raw_key.replace("-", "_")
+        where = f"{pyproject}: [tool.dictgen] {raw_key}"
+        if key not in known:
+            raise ConfigError(where, f"unknown setting (known: {', '.join(sorted(known))})")
+        values[key] = _coerce(key, value, where, pyproject.parent)
+    return replace(Settings(), **values)
+
+
+def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
+    if key in _PATHS and isinstance(value, str):
+        return base / value
+    if key == "targets" and isinstance(value, list) and all(v in TARGET_NAMES for v in value):
+        return tuple(value)
+    if key == "strict_names" and isinstance(value, bool):
+        return value
+    if key in ("ts_style", "sql_prefix") and isinstance(value, str):
+        return value
+    expected = {"targets": f"a list of {', '.join(TARGET_NAMES)}", "strict_names": "true or false"}
+    raise ConfigError(where, f"must be {expected.get(key, 'a string')}")

@@ -1,0 +1,178 @@
+"""The one place that turns dictionary text into literals and comments, per target language.
+
+Dictionary values reach templates wrapped in ``Untrusted``: printing one without a filter
+from this module raises, so no label, code or msg can leave its literal or comment.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+# Invisible, line-breaking or unassigned characters: always written as escapes, which also
+# keeps bidirectional controls (Trojan Source, CVE-2021-42574) out of the generated source.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+
+
+class UnescapedValueError(Exception):
+    """A template printed a dictionary value without an escaping filter."""
+
+
+class Untrusted:
+    """Text from the upstream dictionary; only the filters below may print it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __str__(self) -> str:
+        raise UnescapedValueError("a dictionary value was printed without an escaping filter")
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Untrusted) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def _text(value: Untrusted | str) -> str:
+    return value._value if isinstance(value, Untrusted) else value
+
+
+def needs_escape(ch: str) -> bool:
+    """True for ASCII controls and for invisible, separator or unassigned non-ASCII characters."""
+    code = ord(ch)
+    if code < 0x80:
+        return code < 0x20 or code == 0x7F
+    return unicodedata.category(ch) in _ESCAPED_CATEGORIES
+
+
+_C_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(value: str, special: dict[str, str], other: Callable[[int], str]) -> str:
+    out = []
+    for ch in value:
+        if ch in special:
+            out.append(special[ch])
+        elif needs_escape(ch):
+            out.append(_C_ESCAPES.get(ch) or other(ord(ch)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _py_code_point(code: int) -> str:
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+# --- Python -----------------------------------------------------------------------------
+
+
+def py_str(value: Untrusted | str) -> str:
+    """A double-quoted Python string literal."""
+    return '"' + _escape(_text(value), {"\\": "\\\\", '"': '\\"'}, _py_code_point) + '"'
+
+
+def py_docstring(value: Untrusted | str) -> str:
+    """A triple-quoted docstring whose ``__doc__`` is exactly ``value`` (black leaves it alone)."""
+    body = _escape(_text(value), {"\\": "\\\\", '"': "\\x22"}, _py_code_point)
+    # black strips whitespace at either end of a docstring; escaped spaces survive it.
+    if body.startswith(" "):
+        body = "\\x20" + body[1:]
+    if body.endswith(" "):
+        body = body[:-1] + "\\x20"
+    return '"""' + body + '"""'
+
+
+def py_comment(value: Untrusted | str) -> str:
+    """Text for the rest of a ``#`` comment line: nothing in it can end the line."""
+    return _escape(_text(value), {"\\": "\\\\"}, _py_code_point)
+
+
+# --- TypeScript / JavaScript ------------------------------------------------------------
+
+
+def _ts_code_point(code: int) -> str:
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\u{{{code:x}}}"
+
+
+def ts_str(value: Untrusted | str) -> str:
+    """A double-quoted TypeScript string literal (never a template literal, so ``${`` is inert)."""
+    return '"' + _escape(_text(value), {"\\": "\\\\", '"': '\\"'}, _ts_code_point) + '"'
+
+
+def ts_comment(value: Untrusted | str) -> str:
+    """Text inside a ``/** ... */`` block: cannot close it or break its line."""
+    body = _escape(_text(value), {"\\": "\\\\"}, _ts_code_point)
+    return body.replace("*/", "*\\/")
+
+
+# --- SQL --------------------------------------------------------------------------------
+
+
+def sql_str(value: Untrusted | str, dialect: str) -> str:
+    """A string literal for ``postgresql``, ``sqlite`` or ``mysql`` (MariaDB), exact in any SQL mode."""
+    text = _text(value)
+    plain = not any(needs_escape(ch) for ch in text)
+    if dialect == "mysql":
+        if plain and "\\" not in text:
+            return "'" + text.replace("'", "''") + "'"
+        # A hex literal means the same with and without NO_BACKSLASH_ESCAPES.
+        return "_utf8mb4 X'" + text.encode("utf-8").hex().upper() + "'" if text else "''"
+    if plain:
+        return "'" + text.replace("'", "''") + "'"
+    if dialect == "postgresql":
+        return "E'" + _escape(text, {"\\": "\\\\", "'": "''"}, _pg_code_point) + "'"
+    if dialect == "sqlite":
+        return "(" + " || ".join(_sqlite_parts(text)) + ")"
+    raise ValueError(f"unknown SQL dialect {dialect!r}")
+
+
+def _pg_code_point(code: int) -> str:
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _sqlite_parts(text: str) -> list[str]:
+    parts: list[str] = []
+    run = ""
+    for ch in text:
+        if needs_escape(ch):
+            if run:
+                parts.append("'" + run.replace("'", "''") + "'")
+                run = ""
+            parts.append(f"char({ord(ch)})")
+        else:
+            run += ch
+    if run:
+        parts.append("'" + run.replace("'", "''") + "'")
+    return parts
+
+
+def sql_comment(value: Untrusted | str) -> str:
+    """Text for the rest of a ``--`` comment line."""
+    return _escape(_text(value), {"\\": "\\\\"}, _py_code_point)
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "py_str": py_str,
+    "py_docstring": py_docstring,
+    "py_comment": py_comment,
+    "ts_str": ts_str,
+    "ts_comment": ts_comment,
+    "sql_str": sql_str,
+    "sql_comment": sql_comment,
+}

@@ -1,0 +1,237 @@
+"""Identifiers for generated code: curated names from names.toml, else a deterministic fallback.
+
+Every name made here is ASCII, a valid identifier in Python and TypeScript, never a keyword,
+builtin or name the generated modules define, unique in its scope and stable for the same input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import NamingError
+from generator.model import Dictionary, Entry, Snapshot
+
+UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_ASCII_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_NAME = 60
+
+# Names the generated Python and TypeScript modules define, import or rely on; a class
+# named like one of them would shadow it.  Fixed here (not read from the running
+# interpreter) so the output does not depend on the Python version that generates it.
+RESERVED_CLASS_NAMES = frozenset("""
+    Any Callable CodeEnum DESCRIPTIONS DICTIONARIES DICTIONARY_VERSION Enum Final Mapping
+    MappingProxyType SNAPSHOT_SHA256 TIPS Type TypeVar None True False Ellipsis
+    NotImplemented ArithmeticError AssertionError AttributeError BaseException
+    BaseExceptionGroup BlockingIOError BrokenPipeError BufferError BytesWarning
+    ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError
+    ConnectionResetError DeprecationWarning EOFError EncodingWarning EnvironmentError
+    Exception ExceptionGroup FileExistsError FileNotFoundError FloatingPointError
+    FutureWarning GeneratorExit IOError ImportError ImportWarning IndentationError
+    IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError
+    MemoryError ModuleNotFoundError NameError NotADirectoryError NotImplementedError
+    OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError
+    PythonFinalizationError RecursionError ReferenceError ResourceWarning RuntimeError
+    RuntimeWarning StopAsyncIteration StopIteration SyntaxError SyntaxWarning SystemError
+    SystemExit TabError TimeoutError TypeError UnboundLocalError UnicodeDecodeError
+    UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning
+    ValueError Warning WindowsError ZeroDivisionError Array ArrayBuffer BigInt Boolean
+    DataView Date Error EvalError Function Infinity Intl JSON Map Math NaN Number Object
+    Omit Partial Pick Promise Proxy RangeError Readonly ReadonlyArray Record Reflect
+    RegExp Required Set String Symbol URIError WeakMap WeakRef WeakSet Uint8Array
+    Int8Array Uint16Array Int16Array Uint32Array Int32Array Float32Array Float64Array
+    BigInt64Array BigUint64Array Awaited NonNullable Parameters ReturnType Exclude Extract
+    Lowercase Uppercase Capitalize Uncapitalize
+    """.split())  # noqa: SIM905
+
+
+@dataclass(frozen=True)
+class CuratedName:
+    """A member name chosen by hand in names.toml, with the line it stands on."""
+
+    name: str
+    line: int
+
+
+Curated = Mapping[str, Mapping[str, CuratedName]]
+
+
+@dataclass(frozen=True)
+class Names:
+    """The identifiers of one snapshot."""
+
+    classes: Mapping[str, str]
+    members: Mapping[str, Mapping[str, str]]
+    fallbacks: tuple[tuple[str, str, str], ...]  # (dictionary, code, name) not from names.toml
+
+
+def load_curated(path: Path) -> dict[str, dict[str, CuratedName]]:
+    """Read names.toml: ``[dictionary]`` tables of ``"code" = "UPPER_SNAKE"``; a missing file is empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NamingError(str(path), f"cannot read: {exc}") from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise NamingError(str(path), f"invalid TOML: {exc}") from None
+    lines = _line_index(text)
+    curated: dict[str, dict[str, CuratedName]] = {}
+    for table, entries in doc.items():
+        if not isinstance(entries, dict):
+            raise NamingError(f"{path}:{lines.get((table, None), 0)}", f"{table!r} must be a table")
+        seen: dict[str, str] = {}
+        curated[table] = {}
+        for code, name in entries.items():
+            where = f"{path}:{lines.get((table, code), 0)}"
+            if not isinstance(name, str) or not UPPER_SNAKE.fullmatch(name):
+                raise NamingError(where, f"[{table}] {code!r}: {name!r} is not an UPPER_SNAKE_CASE name")
+            if name in seen:
+                raise NamingError(where, f"[{table}] {name} is used for both {seen[name]!r} and {code!r}")
+            seen[name] = code
+            curated[table][code] = CuratedName(name, lines.get((table, code), 0))
+    return curated
+
+
+def _line_index(text: str) -> dict[tuple[str, str | None], int]:
+    """Map (table, key) and (table, None) to 1-based line numbers, for error messages."""
+    index: dict[tuple[str, str | None], int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            parsed = tomllib.loads(line)
+        except tomllib.TOMLDecodeError:
+            continue
+        if line.lstrip().startswith("[") and len(parsed) == 1:
+            table = next(iter(parsed))
+            index.setdefault((table, None), number)
+        elif len(parsed) == 1:
+            index.setdefault((table, next(iter(parsed))), number)
+    return index
+
+
+def check_curated(curated: Curated, snapshots: Iterable[Snapshot], path: Path) -> None:
+    """Fail when names.toml names a dictionary or code that no rendered snapshot has."""
+    known: dict[str, set[str]] = {}
+    for snap in snapshots:
+        for dictionary in snap.dictionaries:
+            known.setdefault(dictionary.key, set()).update(e.code for e in dictionary.entries)
+    for table, entries in curated.items():
+        if table not in known:
+            raise NamingError(f"{path}", f"[{table}]: no such dictionary in the snapshots")
+        for code, curated_name in entries.items():
+            if code not in known[table]:
+                raise NamingError(f"{path}:{curated_name.line}", f"[{table}] {code!r}: no such code")
+
+
+def assign(snapshot: Snapshot, curated: Curated) -> Names:
+    """Name every dictionary class and entry member of ``snapshot``."""
+    classes = _class_names([d.key for d in snapshot.dictionaries])
+    members: dict[str, dict[str, str]] = {}
+    fallbacks: list[tuple[str, str, str]] = []
+    for dictionary in snapshot.dictionaries:
+        chosen = curated.get(dictionary.key, {})
+        members[dictionary.key] = _member_names(dictionary, chosen)
+        fallbacks.extend(
+            (dictionary.key, e.code, members[dictionary.key][e.code])
+            for e in dictionary.entries
+            if e.code not in chosen
+        )
+    return Names(classes, members, tuple(fallbacks))
+
+
+def _member_names(dictionary: Dictionary, chosen: Mapping[str, CuratedName]) -> dict[str, str]:
+    names = {e.code: chosen[e.code].name for e in dictionary.entries if e.code in chosen}
+    taken = set(names.values())
+    # Sorted by code, so the outcome of a collision does not depend on upstream order.
+    for entry in sorted((e for e in dictionary.entries if e.code not in chosen), key=lambda e: e.code):
+        base = fallback_member(entry)
+        names[entry.code] = _unique(base, entry.code, taken, "_")
+        taken.add(names[entry.code])
+    return {e.code: names[e.code] for e in dictionary.entries}
+
+
+def _class_names(keys: list[str]) -> dict[str, str]:
+    taken = set(RESERVED_CLASS_NAMES)
+    names: dict[str, str] = {}
+    for key in sorted(keys):
+        name = _unique(class_base(key), key, taken, "_", footprint=_class_footprint)
+        taken.update(_class_footprint(name))
+        names[key] = name
+    return {key: names[key] for key in keys}
+
+
+def _class_footprint(name: str) -> set[str]:
+    """Every identifier the targets derive from a class name."""
+    lower = name[0].lower() + name[1:]
+    return {name, f"{name}Labels", f"is{name}", f"{lower}FromLabel"}
+
+
+def _itself(name: str) -> set[str]:
+    return {name}
+
+
+def _unique(
+    base: str, source: str, taken: set[str], sep: str, footprint: Callable[[str], set[str]] = _itself
+) -> str:
+    """``base``, else ``base`` + a suffix derived from ``source`` (its safe form, then its hash)."""
+    safe = _safe(source)
+    digest = _digest(source)
+    candidates = [base, f"{base}{sep}{safe}" if safe else "", f"{base}{sep}{digest}"]
+    candidates += [f"{base}{sep}{digest}{sep}{n}" for n in range(2, len(taken) + 3)]
+    return next(c for c in candidates if c and not footprint(c) & taken)
+
+
+def _safe(text: str) -> str:
+    return "_".join(w.upper() for w in _WORDS.findall(text))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8].upper()
+
+
+def _ascii_words(text: str) -> list[str]:
+    """Split into ASCII words (camelCase aware); Chinese is transliterated to pinyin first."""
+    if not text.isascii():
+        from pypinyin import Style, lazy_pinyin  # ~100 ms to import: only when needed
+
+        text = " ".join(lazy_pinyin(text, style=Style.NORMAL))
+    return _WORDS.findall(text)
+
+
+def fallback_member(entry: Entry) -> str:
+    """Member name for an entry with no curated name: the code, the label's pinyin, or CODE_<code>."""
+    words: list[str] = []
+    if _ASCII_IDENT.fullmatch(entry.code) and sum(c.isalpha() for c in entry.code) >= 2:
+        words = _WORDS.findall(entry.code)
+    if not words:
+        words = _ascii_words(entry.label)
+    name = "_".join(w.upper() for w in words)
+    if not name:
+        return "CODE_" + (_safe(entry.code) or _digest(entry.code))
+    if name[0].isdigit():
+        name = "N_" + name
+    return _shorten(name, entry.code, "_")
+
+
+def class_base(key: str) -> str:
+    """PascalCase class name for a dictionary key (``seatClassCode`` -> ``SeatClassCode``)."""
+    name = "".join(w[0].upper() + w[1:].lower() for w in _ascii_words(key))
+    if not name:
+        return "Dictionary" + _digest(key)
+    if name[0].isdigit():
+        name = "Dictionary" + name
+    return _shorten(name, key, "")
+
+
+def _shorten(name: str, source: str, sep: str) -> str:
+    if len(name) <= MAX_NAME:
+        return name
+    return name[: MAX_NAME - 9].rstrip("_") + sep + _digest(source)

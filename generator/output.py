@@ -1,0 +1,136 @@
+"""Write a rendered file map atomically, or compare it with the disk; track owned files."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.errors import DictgenError
+
+MANIFEST = "manifest.json"
+DIFF_LINES = 20
+
+Rendered = Mapping[str, Mapping[str, bytes]]  # target -> relative path -> content
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One owned file that is not as ``generate`` would write it."""
+
+    kind: str  # "stale", "missing" or "extra"
+    path: str
+    diff: tuple[str, ...] = ()
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    path = out / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"targets": {}}
+    except (OSError, ValueError) as exc:
+        raise DictgenError(str(path), f"unreadable manifest: {exc}") from None
+    targets = doc.get("targets") if isinstance(doc, dict) else None
+    if not isinstance(targets, dict) or not all(isinstance(v, dict) for v in targets.values()):
+        raise DictgenError(str(path), 'unreadable manifest: "targets" must map targets to files')
+    return dict(doc)
+
+
+def _manifest(previous: dict[str, Any], rendered: Rendered, snapshots: list[str]) -> bytes:
+    targets = dict(previous["targets"])
+    for target, files in rendered.items():
+        targets[target] = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+    doc = {
+        "generator": f"grabticket-dictgen {__version__}",
+        "snapshots": snapshots,
+        "targets": {name: dict(sorted(files.items())) for name, files in sorted(targets.items())},
+    }
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _plan(out: Path, rendered: Rendered, snapshots: list[str]) -> tuple[dict[str, bytes], list[str]]:
+    """All files ``generate`` owns after this run (manifest included), and owned files to delete."""
+    previous = _read_manifest(out)
+    wanted: dict[str, bytes] = {}
+    for files in rendered.values():
+        wanted.update(files)
+    owned_before = {p for t in rendered for p in previous["targets"].get(t, {})}
+    wanted[MANIFEST] = _manifest(previous, rendered, snapshots)
+    return wanted, sorted(owned_before - wanted.keys())
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def write(out: Path, rendered: Rendered, snapshots: list[str]) -> list[str]:
+    """Write changed files atomically, delete owned files no longer produced; return what changed."""
+    wanted, stale = _plan(out, rendered, snapshots)
+    changed = {p: data for p, data in wanted.items() if _read(out / p) != data}
+    staged: list[tuple[str, Path]] = []
+    try:
+        for rel, data in changed.items():
+            staged.append((rel, _stage(out / rel, data)))
+    except OSError as exc:
+        for _, tmp in staged:
+            tmp.unlink(missing_ok=True)
+        raise DictgenError(str(out), f"cannot write: {exc}") from None
+    # Everything is on disk under temporary names: now rename, manifest last.
+    for rel, tmp in sorted(staged, key=lambda item: item[0] == MANIFEST):
+        os.replace(tmp, out / rel)
+    for rel in stale:
+        (out / rel).unlink(missing_ok=True)
+        _prune_empty(out, (out / rel).parent)
+    return sorted(changed) + [f"{rel} (deleted)" for rel in stale]
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(name, 0o644)
+    return Path(name)
+
+
+def _prune_empty(out: Path, folder: Path) -> None:
+    while folder != out and folder.is_relative_to(out) and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def check(out: Path, rendered: Rendered, snapshots: list[str]) -> list[Difference]:
+    """Compare what ``generate`` would write with the disk; an empty list means up to date."""
+    wanted, stale = _plan(out, rendered, snapshots)
+    found = []
+    for rel, data in wanted.items():
+        actual = _read(out / rel)
+        if actual is None:
+            found.append(Difference("missing", rel))
+        elif actual != data:
+            found.append(Difference("stale", rel, _diff(rel, actual, data)))
+    found += [Difference("extra", rel) for rel in stale if (out / rel).exists()]
+    return found
+
+
+def _diff(rel: str, actual: bytes, expected: bytes) -> tuple[str, ...]:
+    lines = difflib.unified_diff(
+        actual.decode("utf-8", "replace").splitlines(),
+        expected.decode("utf-8", "replace").splitlines(),
+        f"{rel} (on disk)",
+        f"{rel} (generated)",
+        lineterm="",
+    )
+    return tuple(itertools.islice(lines, DIFF_LINES))

@@ -1,0 +1,57 @@
+"""Small helpers shared by the tests: write snapshots, run the CLI in a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from generator.model import Version
+from generator.snapshot import dump_snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "snapshots" / "1.0.0.json"
+SOURCE = "http://v.juhe.cn/grabTicket/action/dataDictionary.php"
+
+
+def sample_result() -> dict[str, Any]:
+    """The shipped 1.0.0 snapshot's ``result`` (a fresh copy)."""
+    result: dict[str, Any] = json.loads(SAMPLE.read_text(encoding="utf-8"))["result"]
+    return result
+
+
+def write_snapshot(folder: Path, version: str, result: Any) -> Path:
+    """Write ``result`` as snapshot ``version`` in ``folder``; return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parsed = Version.parse(version)
+    assert parsed is not None
+    path = folder / f"{version}.json"
+    path.write_bytes(dump_snapshot(parsed, SOURCE, "2026-01-01T00:00:00Z", result))
+    return path
+
+
+def dictgen(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m generator`` in a subprocess, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *map(str, args)],
+        cwd=cwd or ROOT,
+        env=full_env,
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder``: relative path -> bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
