@@ -45,9 +45,12 @@ def _object_hook(pairs: list[tuple[str, Any]]) -> _Object:
     return obj
 
 
-def json_path(*parts: str) -> str:
-    """Render a JSON path like ``result.seatClass.data."4"`` (one line, always)."""
-    return ".".join(p if _IDENT.fullmatch(p) else json.dumps(p) for p in parts)
+def json_path(path: str, *keys: str) -> str:
+    """Extend ``path`` by ``keys``, quoting keys that are not identifiers: ``result.seatClass.data."4"``."""
+    for key in keys:
+        quoted = key if _IDENT.fullmatch(key) else json.dumps(key)
+        path = f"{path}.{quoted}" if path else quoted
+    return path
 
 
 def canonical_sha256(result: Any) -> str:
@@ -78,23 +81,22 @@ def parse_json(data: bytes, where: str) -> Any:
 
 def _check_structure(root: Any, problems: Problems) -> None:
     """Walk iteratively: report duplicate keys with their paths and excessive depth."""
-    stack: list[tuple[Any, tuple[str, ...]]] = [(root, ())]
+    stack: list[tuple[Any, str, int]] = [(root, "", 0)]
     while stack:
-        value, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            problems.append((json_path(*path), f"nesting deeper than {MAX_DEPTH} levels"))
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            problems.append((path, f"nesting deeper than {MAX_DEPTH} levels"))
             continue
         if isinstance(value, _Object):
-            for key in value.duplicates:
-                problems.append((json_path(*path, key), "duplicate key"))
-            stack.extend((child, (*path, key)) for key, child in value.items())
+            problems.extend((json_path(path, key), "duplicate key") for key in value.duplicates)
+            stack.extend((child, json_path(path, key), depth + 1) for key, child in value.items())
         elif isinstance(value, list):
-            stack.extend((child, (*path, str(i))) for i, child in enumerate(value))
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(value))
 
 
 def _check_text(value: Any, path: str, problems: Problems, what: str) -> bool:
     if not isinstance(value, str):
-        problems.append((path, f"{what} must be a string, not {type(value).__name__}"))
+        problems.append((path, f"{what} must be a string, not {_kind(value)}"))
         return False
     bad = _BAD_CHARS.search(value)
     if bad:
@@ -149,7 +151,7 @@ def _validate_dictionary(
     if not isinstance(data, dict):
         problems.append((json_path(path, "data"), f"must be an object, not {_kind(data)}"))
         data = {}
-    for extra in value.keys() - {"msg", "data"}:
+    for extra in sorted(value.keys() - {"msg", "data"}):
         warn(f"{json_path(path, extra)}: unknown key ignored")
     entries = []
     for code, label in data.items():
@@ -211,9 +213,13 @@ def snapshot_from_doc(doc: Any, where: str, stem: str | None = None, warn: Warn 
         raise SnapshotError(where, [("", f"a snapshot must be an object, not {_kind(doc)}")])
     problems: Problems = []
     version = _validate_header(doc, stem, problems)
-    for extra in doc.keys() - set(SNAPSHOT_KEYS):
-        warn(f"{where}: {json_path(extra)}: unknown key ignored")
-    tips, dictionaries = validate_result(doc.get("result"), problems, warn)
+
+    def located(message: str) -> None:
+        warn(f"{where}: {message}")
+
+    for extra in sorted(doc.keys() - set(SNAPSHOT_KEYS)):
+        located(f"{json_path('', extra)}: unknown key ignored")
+    tips, dictionaries = validate_result(doc.get("result"), problems, located)
     digest = doc.get("sha256")
     if not problems and digest != canonical_sha256(doc["result"]):
         problems.append(("sha256", f"mismatch: the result hashes to {canonical_sha256(doc['result'])}"))

@@ -82,7 +82,7 @@ HOSTILE_KEYS = [
     "a",
 ]
 
-_chars = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+_chars = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 text = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(_chars, max_size=12))
 names = st.one_of(st.sampled_from(HOSTILE_KEYS), st.text(_chars, min_size=1, max_size=8))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import RenderError
 
@@ -11,6 +13,7 @@ if TYPE_CHECKING:
     from generator.render import Files, MajorView, Options, Templates
 
 PACKAGE = "python/juhe_grabticket"
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
@@ -19,19 +22,65 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
     files: Files = {f"{PACKAGE}/py.typed": b""}
     for view in views:
         path = f"{PACKAGE}/v{view.major}/__init__.py"
-        source = templates.render("python/major.py.j2", major=view, exports=_exports(view))
+        source = templates.render("python/major.py.j2", major=view, exports=_isort(_public(view), True))
         files[path] = _black(path, source)
     path = f"{PACKAGE}/__init__.py"
-    source = templates.render("python/package.py.j2", newest=newest, majors=views, exports=_exports(newest))
+    source = templates.render(
+        "python/package.py.j2",
+        newest=newest,
+        majors=views,
+        imports=_isort(_public(newest), False),
+        exports=_isort(_public(newest), True),
+    )
     files[path] = _black(path, source)
     return files
 
 
-def _exports(view: MajorView) -> list[str]:
-    """Public names in isort order: CONSTANTS, then Classes, then the rest."""
+def _public(view: MajorView) -> list[str]:
     names = ["CodeEnum", "DESCRIPTIONS", "DICTIONARIES", "SNAPSHOT_SHA256", "TIPS", "__version__"]
-    names += [d.class_name for d in view.dictionaries]
-    return sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
+    return names + [d.class_name for d in view.dictionaries]
+
+
+def _isort(names: list[str], case_sensitive: bool) -> list[str]:
+    """isort's order as ruff checks it: CONSTANTS, Classes, others, each in natural order.
+
+    ruff compares imports case-insensitively (I001) but ``__all__`` case-sensitively (RUF022).
+    """
+
+    def rank(name: str) -> int:
+        return 0 if name.isupper() and len(name) > 1 else 1 if name[0].isupper() else 2
+
+    def compare(a: str, b: str) -> int:
+        if rank(a) != rank(b):
+            return rank(a) - rank(b)
+        return _natural(a, b) if case_sensitive else _natural(a.lower(), b.lower())
+
+    return sorted(names, key=functools.cmp_to_key(compare))
+
+
+def _natural(a: str, b: str) -> int:
+    """strnatcmp (the ``natord`` crate ruff uses): digit runs compare as numbers, or as
+    fractions when one starts with ``0``."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i].isdigit() and b[j].isdigit():
+            run_a, run_b = _DIGITS.match(a, i).group(), _DIGITS.match(b, j).group()  # type: ignore[union-attr]
+            if run_a[0] == "0" or run_b[0] == "0":
+                order = _cmp(run_a, run_b)  # fractional: left-aligned, shorter first on a tie
+            else:
+                order = _cmp(len(run_a), len(run_b)) or _cmp(run_a, run_b)
+            if order:
+                return order
+            i, j = i + len(run_a), j + len(run_b)
+            continue
+        if a[i] != b[j]:
+            return _cmp(a[i], b[j])
+        i, j = i + 1, j + 1
+    return _cmp(len(a) - i, len(b) - j)
+
+
+def _cmp(a: Any, b: Any) -> int:
+    return int(a > b) - int(a < b)
 
 
 def _black(path: str, source: str) -> bytes:

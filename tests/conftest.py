@@ -1,0 +1,34 @@
+"""Fixtures shared by the lead's tests: a scratch project and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+from tests.helpers import ROOT
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch copy of the repo's inputs (snapshots, names.toml), as the working directory."""
+    shutil.copytree(ROOT / "snapshots", tmp_path / "snapshots", ignore=shutil.ignore_patterns("*.md"))
+    shutil.copy(ROOT / "names.toml", tmp_path / "names.toml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def run() -> Run:
+    """Invoke ``dictgen`` in-process; stderr is kept apart from stdout."""
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
