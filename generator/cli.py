@@ -95,10 +95,10 @@ def generate(**options: Any) -> int:
     from generator import pipeline
 
     settings = _settings(**options)
-    changed = pipeline.generate(settings)
-    for path in changed:
-        click.echo(f"wrote {settings.out / path}" if not path.endswith("(deleted)") else f"deleted {path}")
-    click.echo(f"{len(changed)} file(s) changed in {settings.out}", err=True)
+    actions = pipeline.generate(settings)
+    for action in actions:
+        click.echo(action)
+    click.echo(f"{len(actions)} file(s) changed", err=True)
     return OK
 
 
@@ -112,7 +112,7 @@ def check(**options: Any) -> int:
     settings = _settings(**options)
     differences = pipeline.check(settings)
     for difference in differences:
-        click.echo(f"{difference.kind}: {settings.out / difference.path}")
+        click.echo(f"{difference.kind}: {difference.path}")
         for line in difference.diff:
             click.echo(f"    {line}")
     if differences:
@@ -120,6 +120,88 @@ def check(**options: Any) -> int:
         return DIFFERENT
     click.echo(f"up to date: {settings.out}", err=True)
     return OK
+
+
+@cli.command("fetch")
+@click.option("--url", help="Endpoint, without the key [the Juhe dataDictionary URL].")
+@click.option("--key-env", default="JUHE_KEY", show_default=True, help="Variable holding the key.")
+@click.option("--key-file", type=click.Path(path_type=Path, dir_okay=False), help="File holding the key.")
+@click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True, help="Seconds.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when upstream differs.")
+@handles_errors
+def fetch_command(
+    url: str | None,
+    key_env: str,
+    key_file: Path | None,
+    snapshots: Path | None,
+    timeout: float,
+    retries: int,
+    check: bool,
+) -> int:
+    """Download the live dictionary and record it as the next snapshot version."""
+    from generator import fetch
+
+    key = fetch.read_key(key_env, key_file)
+    upstream = fetch.fetch(fetch.Request(url or fetch.DEFAULT_URL, key, timeout, retries))
+    return _record(upstream, snapshots, check)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+@click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the file differs.")
+@handles_errors
+def import_command(file: Path, snapshots: Path | None, check: bool) -> int:
+    """Record a saved API response (FILE, or - for stdin) like ``fetch`` would."""
+    from generator import fetch, response
+
+    where = "<stdin>" if str(file) == "-" else str(file)
+    upstream = response.decode_response(response.read_saved(file), where, fetch.DEFAULT_URL)
+    return _record(upstream, snapshots, check)
+
+
+def _record(upstream: Any, snapshots: Path | None, check: bool) -> int:
+    """Record (or with ``check`` only compare) and report the outcome."""
+    from generator import record
+
+    folder = _settings(snapshots=snapshots).snapshots
+    outcome = record.record(upstream, folder, check)
+    for line in record.summary(outcome, folder):
+        click.echo(line)
+    return DIFFERENT if outcome.status == "differs" else OK
+
+
+@cli.command("diff")
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "github", "junit"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["breaking", "dangerous", "any", "never"]),
+    default="breaking",
+    show_default=True,
+    help="Exit 1 when a change reaches this severity.",
+)
+@click.option("--accepted", type=click.Path(path_type=Path), help="Accept file [SNAPSHOTS/accepted.toml].")
+@handles_errors
+def diff_command(
+    old: str | None, new: str | None, snapshots: Path | None, fmt: str, fail_on: str, accepted: Path | None
+) -> int:
+    """Classify the changes from OLD to NEW (versions, snapshot or response files) [previous, newest]."""
+    from generator import diff, report
+
+    result = diff.run(old, new, _settings(snapshots=snapshots).snapshots, accepted)
+    click.echo(report.render_report(result, fmt, fail_on), nl=False)
+    return DIFFERENT if diff.fails(result, fail_on) else OK
 
 
 def main() -> None:

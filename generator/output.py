@@ -76,24 +76,36 @@ def _read(path: Path) -> bytes | None:
 
 
 def write(out: Path, rendered: Rendered, snapshots: list[str]) -> list[str]:
-    """Write changed files atomically, delete owned files no longer produced; return what changed."""
+    """Write changed files atomically, delete owned files no longer produced; report each action."""
     wanted, stale = _plan(out, rendered, snapshots)
-    changed = {p: data for p, data in wanted.items() if _read(out / p) != data}
-    staged: list[tuple[str, Path]] = []
-    try:
-        for rel, data in changed.items():
-            staged.append((rel, _stage(out / rel, data)))
-    except OSError as exc:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
-        raise DictgenError(str(out), f"cannot write: {exc}") from None
-    # Everything is on disk under temporary names: now rename, manifest last.
-    for rel, tmp in sorted(staged, key=lambda item: item[0] == MANIFEST):
-        os.replace(tmp, out / rel)
+    manifest = wanted.pop(MANIFEST)
+    files = {out / rel: data for rel, data in wanted.items()} | {out / MANIFEST: manifest}
+    changed = write_files(files)
     for rel in stale:
         (out / rel).unlink(missing_ok=True)
         _prune_empty(out, (out / rel).parent)
-    return sorted(changed) + [f"{rel} (deleted)" for rel in stale]
+    return [f"wrote {path}" for path in changed] + [f"deleted {out / rel}" for rel in stale]
+
+
+def write_files(files: Mapping[Path, bytes]) -> list[Path]:
+    """Write the files whose content differs, as a set: all are staged under temporary names
+    first, then renamed in the given order. On a failure, staged files and files this call
+    created are removed again."""
+    changed = {path: data for path, data in files.items() if _read(path) != data}
+    staged: list[tuple[Path, Path]] = []
+    created: list[Path] = []
+    try:
+        for path, data in changed.items():
+            staged.append((_stage(path, data), path))
+        for tmp, path in staged:
+            existed = path.exists()
+            os.replace(tmp, path)
+            created += [] if existed else [path]
+    except OSError as exc:
+        for leftover in created + [tmp for tmp, _ in staged]:
+            leftover.unlink(missing_ok=True)
+        raise DictgenError(str(path.parent), f"cannot write: {exc.strerror or exc}") from None
+    return list(changed)
 
 
 def _stage(target: Path, data: bytes) -> Path:
@@ -114,15 +126,18 @@ def _prune_empty(out: Path, folder: Path) -> None:
 def check(out: Path, rendered: Rendered, snapshots: list[str]) -> list[Difference]:
     """Compare what ``generate`` would write with the disk; an empty list means up to date."""
     wanted, stale = _plan(out, rendered, snapshots)
-    found = []
-    for rel, data in wanted.items():
-        actual = _read(out / rel)
-        if actual is None:
-            found.append(Difference("missing", rel))
-        elif actual != data:
-            found.append(Difference("stale", rel, _diff(rel, actual, data)))
-    found += [Difference("extra", rel) for rel in stale if (out / rel).exists()]
-    return found
+    found = [d for rel, data in wanted.items() if (d := compare_file(out / rel, data)) is not None]
+    return found + [Difference("extra", str(out / rel)) for rel in stale if (out / rel).exists()]
+
+
+def compare_file(path: Path, expected: bytes) -> Difference | None:
+    """How ``path`` differs from ``expected``, or None when it is identical."""
+    actual = _read(path)
+    if actual is None:
+        return Difference("missing", str(path))
+    if actual != expected:
+        return Difference("stale", str(path), _diff(str(path), actual, expected))
+    return None
 
 
 def _diff(rel: str, actual: bytes, expected: bytes) -> tuple[str, ...]:

@@ -1,0 +1,322 @@
+"""Classify the changes between two snapshots and compute the semantic version bump."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from generator.errors import DictgenError, SnapshotError
+from generator.escape import needs_escape
+from generator.model import Dictionary, Snapshot, Version
+from generator.response import decode_response
+from generator.snapshot import (
+    canonical_sha256,
+    load_snapshots,
+    parse_json,
+    snapshot_from_doc,
+)
+
+ACCEPTED = "accepted.toml"
+SEVERITIES = ("breaking", "dangerous", "non_breaking", "cosmetic")
+BUMPS = ("major", "minor", "patch", "none")
+BUMP_OF = {"breaking": "major", "dangerous": "minor", "non_breaking": "minor", "cosmetic": "patch"}
+# In order of precedence: a report lists breaking changes first, and within a severity by kind.
+_FIRST_KINDS = ("dictionary_removed", "dictionary_renamed", "entry_removed", "code_renamed", "label_changed")
+KINDS = (
+    *_FIRST_KINDS,
+    "label_swapped",
+    "entry_added",
+    "dictionary_added",
+    "description_changed",
+    "tips_changed",
+)
+FAIL_ON = {"breaking": ("breaking",), "dangerous": ("breaking", "dangerous"), "any": SEVERITIES, "never": ()}
+# A side that has no version yet (a raw API response); real snapshots start at 1.0.0.
+UNVERSIONED = Version(0, 0, 0)
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+# Full-width and CJK punctuation that NFKC leaves alone but that reads the same as ASCII.
+_PUNCTUATION = {
+    **dict.fromkeys((0x201C, 0x201D, 0x300C, 0x300D, 0x300E, 0x300F), '"'),
+    **dict.fromkeys((0x2018, 0x2019), "'"),
+    **{0x3002: ".", 0x3001: ",", 0x3010: "[", 0x3011: "]", 0x3014: "(", 0x3015: ")", 0x2014: "-"},
+    **{0x3008: "<", 0x3009: ">", 0x300A: "<", 0x300B: ">"},
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One classified difference between two snapshots."""
+
+    kind: str
+    severity: str
+    dictionary: str | None
+    code: str | None
+    old: str | None
+    new: str | None
+    fingerprint: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every change from ``old`` to ``new`` and the version bump they call for."""
+
+    old_version: str | None
+    old_sha256: str
+    new_version: str | None
+    new_sha256: str
+    changes: tuple[Change, ...]
+    bump: str
+
+    def next_version(self) -> str | None:
+        """The old version bumped by ``bump``; None when nothing changed or the old side is unversioned."""
+        old = Version.parse(self.old_version) if self.old_version else None
+        if self.bump == "none" or old is None:
+            return None
+        return str(old.bump(self.bump))
+
+
+def show(text: str | None) -> str:
+    """Quote a value for a one-line message: controls, separators and invisibles become escapes."""
+    if text is None:
+        return "(none)"
+    body = "".join(
+        (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}") if needs_escape(ch) else ch
+        for ch in text.replace("\\", "\\\\").replace('"', '\\"')
+    )
+    return f'"{body}"'
+
+
+def normalize_label(label: str) -> str:
+    """NFKC, CJK punctuation folded to ASCII, whitespace dropped except between ASCII words."""
+    text = unicodedata.normalize("NFKC", label).translate(_PUNCTUATION)
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])", "", text)
+
+
+def fingerprint(*ident: str | None) -> str:
+    """A stable 16-hex-digit id of a change: its kind, place and the old and new values."""
+    text = json.dumps(ident, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _change(
+    kind: str,
+    severity: str,
+    where: tuple[str | None, str | None],
+    values: tuple[str | None, str | None],
+    message: str,
+    extra: str | None = None,
+) -> Change:
+    dictionary, code = where
+    print_at = f"[{show(dictionary)}] " if dictionary is not None else ""
+    ident = fingerprint(kind, dictionary, code, *values, *([extra] if extra is not None else []))
+    return Change(kind, severity, dictionary, code, *values, ident, print_at + message)
+
+
+def compare(old: Snapshot, new: Snapshot, accepted: Mapping[str, str] | None = None) -> Report:
+    """Classify every difference from ``old`` to ``new`` (order is ignored, except in tips)."""
+    changes = _dictionary_changes(old, new) + _tips_changes(old, new)
+    changes = [_apply_accepted(c, accepted or {}) for c in changes]
+    changes.sort(key=lambda c: (SEVERITIES.index(c.severity), KINDS.index(c.kind)))
+    bump = min((BUMP_OF[c.severity] for c in changes), key=BUMPS.index, default="none")
+    old_version = None if old.version == UNVERSIONED else str(old.version)
+    unversioned = new.version == UNVERSIONED or (new.version == old.version and new.sha256 != old.sha256)
+    new_version = None if unversioned else str(new.version)
+    return Report(old_version, old.sha256, new_version, new.sha256, tuple(changes), bump)
+
+
+def fails(report: Report, fail_on: str) -> bool:
+    """True when a change reaches the ``--fail-on`` level."""
+    return any(c.severity in FAIL_ON[fail_on] for c in report.changes)
+
+
+def _apply_accepted(change: Change, accepted: Mapping[str, str]) -> Change:
+    reason = accepted.get(change.fingerprint)
+    if change.kind != "label_changed" or change.severity == "cosmetic" or reason is None:
+        return change
+    return replace(change, severity="cosmetic", message=f"{change.message} (accepted: {show(reason)})")
+
+
+def _dictionary_changes(old: Snapshot, new: Snapshot) -> list[Change]:
+    new_keys = {d.key for d in new.dictionaries}
+    old_keys = {d.key for d in old.dictionaries}
+    removed = [d for d in old.dictionaries if d.key not in new_keys]
+    added = [d for d in new.dictionaries if d.key not in old_keys]
+    changes: list[Change] = []
+    for gone in removed:
+        twin = next((d for d in added if gone.entries and d.labels() == gone.labels()), None)
+        if twin is None:
+            message = f"dictionary removed ({len(gone.entries)} entries)"
+            changes.append(
+                _change("dictionary_removed", "breaking", (gone.key, None), (gone.msg, None), message)
+            )
+            continue
+        added.remove(twin)
+        message = f"dictionary renamed to {show(twin.key)} (same entries)"
+        changes.append(
+            _change("dictionary_renamed", "breaking", (gone.key, None), (gone.key, twin.key), message)
+        )
+        changes += _description_changes(gone, twin)
+    for fresh in added:
+        message = f"dictionary added ({len(fresh.entries)} entries)"
+        changes.append(
+            _change("dictionary_added", "non_breaking", (fresh.key, None), (None, fresh.msg), message)
+        )
+    for before in old.dictionaries:
+        after = new.dictionary(before.key)
+        if after is not None:
+            changes += _description_changes(before, after) + _entry_changes(before, after)
+    return changes
+
+
+def _description_changes(before: Dictionary, after: Dictionary) -> list[Change]:
+    if before.msg == after.msg:
+        return []
+    message = f"description changed: {show(before.msg)} -> {show(after.msg)}"
+    return [_change("description_changed", "cosmetic", (after.key, None), (before.msg, after.msg), message)]
+
+
+def _entry_changes(before: Dictionary, after: Dictionary) -> list[Change]:
+    old, new = before.labels(), after.labels()
+    removed = [code for code in old if code not in new]
+    added = [code for code in new if code not in old]
+    changed = [code for code in old if code in new and old[code] != new[code]]
+    key = after.key
+    changes = _code_renames(key, old, new, removed, added) + _swaps(key, old, new, changed)
+    for code in changed:
+        changes.append(_label_change(key, code, old[code], new[code]))
+    for code in removed:
+        message = f"entry {show(code)} removed (was {show(old[code])})"
+        changes.append(_change("entry_removed", "breaking", (key, code), (old[code], None), message))
+    for code in added:
+        message = f"entry {show(code)} added: {show(new[code])}"
+        changes.append(_change("entry_added", "dangerous", (key, code), (None, new[code]), message))
+    return changes
+
+
+def _code_renames(
+    key: str, old: dict[str, str], new: dict[str, str], removed: list[str], added: list[str]
+) -> list[Change]:
+    """Pair a removed and an added code that carry the same label, unique in both versions."""
+    old_count, new_count = Counter(old.values()), Counter(new.values())
+    by_label = {new[code]: code for code in added}
+    changes = []
+    for code in list(removed):
+        label = old[code]
+        twin = by_label.get(label)
+        if twin is None or old_count[label] != 1 or new_count[label] != 1:
+            continue
+        removed.remove(code)
+        added.remove(twin)
+        message = f"code {show(code)} renamed to {show(twin)} (label {show(label)})"
+        changes.append(_change("code_renamed", "breaking", (key, code), (code, twin), message, label))
+    return changes
+
+
+def _swaps(key: str, old: dict[str, str], new: dict[str, str], changed: list[str]) -> list[Change]:
+    """Pair two codes whose labels were exchanged; each pair is reported once."""
+    changes = []
+    for first in list(changed):
+        if first not in changed:
+            continue
+        partner = next(
+            (c for c in changed if c != first and old[c] == new[first] and new[c] == old[first]), None
+        )
+        if partner is None:
+            continue
+        changed.remove(first)
+        changed.remove(partner)
+        message = (
+            f"codes {show(first)} and {show(partner)} swapped labels: "
+            f"{show(first)} is now {show(new[first])}, {show(partner)} is now {show(new[partner])}"
+        )
+        values = (old[first], new[first])
+        changes.append(_change("label_swapped", "breaking", (key, first), values, message, partner))
+    return changes
+
+
+def _label_change(key: str, code: str, before: str, after: str) -> Change:
+    cosmetic = normalize_label(before) == normalize_label(after)
+    severity = "cosmetic" if cosmetic else "breaking"
+    note = " (same text after normalisation)" if cosmetic else ""
+    message = f"entry {show(code)} label changed: {show(before)} -> {show(after)}{note}"
+    return _change("label_changed", severity, (key, code), (before, after), message)
+
+
+def _tips_changes(old: Snapshot, new: Snapshot) -> list[Change]:
+    before, after = list(old.tips or ()), list(new.tips or ())
+    if before == after:
+        return []
+    values = (json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False))
+    message = f"tips changed ({len(before)} -> {len(after)} tips)"
+    return [_change("tips_changed", "cosmetic", (None, None), values, message)]
+
+
+def load_accepted(path: Path) -> dict[str, str]:
+    """Read ``[accepted]`` fingerprint = "reason" pairs from accepted.toml; a missing file is empty."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DictgenError(str(path), f"cannot read: {exc}") from None
+    unknown = sorted(doc.keys() - {"accepted"})
+    if unknown:
+        raise DictgenError(str(path), f"unknown key {show(unknown[0])} (expected only [accepted])")
+    table = doc.get("accepted", {})
+    if not isinstance(table, dict):
+        raise DictgenError(str(path), 'accepted must be a table of fingerprint = "reason"')
+    for key, reason in table.items():
+        if not _FINGERPRINT.fullmatch(key):
+            raise DictgenError(f"{path}: accepted.{show(key)}", "not a fingerprint (16 lowercase hex digits)")
+        if not isinstance(reason, str) or not reason.strip():
+            raise DictgenError(f"{path}: accepted.{key}", "the reason must be a non-empty string")
+    return dict(table)
+
+
+def side_from_file(path: Path) -> Snapshot:
+    """Load a snapshot file, or a raw API response ``{"reason", "result", "error_code"}`` (unversioned)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SnapshotError(str(path), [("", exc.strerror or str(exc))]) from None
+    doc = parse_json(data, str(path))
+    if isinstance(doc, dict) and "version" in doc:
+        return snapshot_from_doc(doc, str(path))
+    upstream = decode_response(data, str(path), str(path))
+    sha = canonical_sha256(upstream.result)
+    return Snapshot(UNVERSIONED, str(path), "", sha, upstream.tips, upstream.dictionaries)
+
+
+def resolve_side(arg: str, history: list[Snapshot]) -> Snapshot:
+    """A CLI argument: a version in the snapshot history, else a snapshot or response file."""
+    version = Version.parse(arg)
+    found = next((s for s in history if s.version == version), None)
+    if found is not None:
+        return found
+    path = Path(arg)
+    if version is not None and not path.exists():
+        known = ", ".join(str(s.version) for s in history) or "none"
+        raise DictgenError(arg, f"no such snapshot version (known: {known})")
+    return side_from_file(path)
+
+
+def run(old: str | None, new: str | None, snapshots: Path, accepted: Path | None = None) -> Report:
+    """Resolve OLD and NEW (default: the previous and the newest snapshot) and compare them."""
+    versioned = old is None or new is None or any(Version.parse(arg) for arg in (old, new))
+    history = load_snapshots(snapshots) if versioned else []
+    # load_snapshots raises rather than return an empty history, so the defaults exist.
+    after = resolve_side(new, history) if new is not None else history[-1]
+    earlier = [s for s in history if s.version < after.version]
+    before = resolve_side(old, history) if old is not None else (earlier or [after])[-1]
+    if after.version == UNVERSIONED:
+        after = replace(after, version=before.version)
+    return compare(before, after, load_accepted(accepted or snapshots / ACCEPTED))

@@ -1,0 +1,141 @@
+"""Juhe API responses: decode, branch on ``error_code``, validate; redact the key from all text."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from generator.errors import DictgenError, FetchError, SnapshotError
+from generator.model import Dictionary
+from generator.snapshot import parse_json, validate_result
+
+MAX_BYTES = 5 * 1024 * 1024
+REDACTED = "***"
+_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+# Juhe system-level error codes: (meaning, worth retrying later).
+SYSTEM_ERRORS: dict[int, tuple[str, bool]] = {
+    10001: ("wrong API key", False),
+    10002: ("this key has no permission for the API", False),
+    10003: ("the key has expired", False),
+    10004: ("wrong OPENID", False),
+    10005: ("the application is not verified", False),
+    10007: ("unknown request source", False),
+    10008: ("this IP address is banned", False),
+    10009: ("this key is banned", False),
+    10011: ("this IP address exceeded its request limit", True),
+    10012: ("the key exceeded its request limit", True),
+    10013: ("the test key exceeded its request limit", True),
+    10014: ("Juhe internal error", True),
+    10020: ("the API is under maintenance", True),
+    10021: ("the API is disabled", False),
+}
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A validated ``result`` object and where it came from (without the key)."""
+
+    result: dict[str, Any]
+    source: str
+    tips: tuple[str, ...] | None
+    dictionaries: tuple[Dictionary, ...]
+
+
+class Redactor:
+    """Replaces every spelling of the secrets in text that may be shown or stored."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        forms = {form for s in secrets if s for form in (s, quote(s, safe=""), quote_plus(s))}
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            text = text.replace(form, REDACTED)
+        return text
+
+    def found_in(self, text: str) -> bool:
+        """True when any spelling of a secret occurs in ``text``."""
+        return any(form in text for form in self._forms)
+
+    def error(self, exc: DictgenError) -> DictgenError:
+        """The same error with every secret removed from its text."""
+        if isinstance(exc, SnapshotError):
+            return SnapshotError(self(exc.where), [(self(p), self(m)) for p, m in exc.problems])
+        return type(exc)(self(exc.where), self(exc.what))
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    """Untrusted text made safe for a terminal: no control or bidi characters, bounded length."""
+    flat = " ".join(_UNPRINTABLE.sub(" ", text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def read_saved(path: Path) -> bytes:
+    """The bytes of a saved response (``-`` is stdin), refusing more than MAX_BYTES."""
+    try:
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise FetchError(str(path), f"cannot read: {exc.strerror or type(exc).__name__}") from None
+    if len(data) > MAX_BYTES:
+        raise FetchError(str(path), f"too large: more than {MAX_BYTES} bytes")
+    return data
+
+
+def decode_response(data: bytes, where: str, source: str, redact: Redactor | None = None) -> Upstream:
+    """Parse a raw API response ``{"reason", "result", "error_code"}`` and validate its result."""
+    redact = redact or Redactor()
+    try:
+        doc = parse_json(data, where)
+        result = _unwrap(doc, where, redact)
+        problems: list[tuple[str, str]] = []
+        tips, dictionaries = validate_result(result, problems, lambda m: _warn(redact(m)))
+        if problems:
+            raise SnapshotError(where, problems)
+    except DictgenError as exc:
+        raise redact.error(exc) from None
+    if redact.found_in(json.dumps(result, ensure_ascii=False)):
+        raise FetchError(where, "the response contains the API key; refusing to record it")
+    return Upstream(result, source, tips, dictionaries)
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {one_line(message, 300)}\n")
+
+
+def _unwrap(doc: Any, where: str, redact: Redactor) -> dict[str, Any]:
+    """Branch on ``error_code`` only; return ``result`` when the call succeeded."""
+    if not isinstance(doc, dict) or "error_code" not in doc:
+        raise FetchError(where, 'not a Juhe API response: expected an object with "error_code"')
+    code = doc["error_code"]
+    if isinstance(code, bool) or not isinstance(code, int | str):
+        raise FetchError(where, f"error_code must be a number, not {type(code).__name__}")
+    if str(code).strip() != "0":
+        raise FetchError(where, _describe_error(code, doc.get("reason"), redact))
+    result = doc.get("result")
+    if not isinstance(result, dict):
+        raise FetchError(where, 'error_code is 0 but "result" is not an object')
+    return result
+
+
+def _describe_error(code: int | str, reason: Any, redact: Redactor) -> str:
+    """A clear message for a Juhe error code, saying whether trying later may help."""
+    number = int(code) if str(code).strip().isdigit() else None
+    known = SYSTEM_ERRORS.get(number) if number is not None else None
+    shown = one_line(redact(str(code)), 20)
+    if known is None:
+        detail = one_line(redact(reason)) if isinstance(reason, str) and reason.strip() else "no reason"
+        return f"Juhe error {shown}: {detail}"
+    meaning, temporary = known
+    advice = "temporary: worth retrying later" if temporary else "permanent: fix this before retrying"
+    return f"Juhe error {shown}: {meaning} ({advice})"

@@ -1,0 +1,413 @@
+"""``dictgen fetch`` against a real HTTP server on loopback; the key must never leak."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from generator.errors import FetchError, SnapshotError
+from generator.fetch import _cause, _delay, _redacted_logs, _retry_after, read_key, shown_url
+from generator.response import SYSTEM_ERRORS, Redactor, _describe_error, decode_response
+from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
+
+KEY = "SENTINEL-k3y-9f2c71"
+
+
+@dataclass
+class Reply:
+    """One canned answer: status, headers, body; optionally late, or cut short."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    delay: float = 0.0
+    cut: bool = False
+    stall: float = 0.0  # seconds to pause after the first half of the body
+    length: bool = True  # False: no Content-Length, the body ends when the connection closes
+
+
+def ok_body(result: Any = None, **extra: Any) -> bytes:
+    """A successful API response for ``result`` (the shipped sample by default)."""
+    doc = {"reason": "success", "result": sample_result() if result is None else result, "error_code": 0}
+    return json.dumps({**doc, **extra}, ensure_ascii=False).encode("utf-8")
+
+
+class Server:
+    """A threaded HTTP server on 127.0.0.1 that answers with queued replies (the last one repeats)."""
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+        self.seen: list[str] = []
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/grabTicket/dataDictionary.php"
+
+    def serve(self, *replies: Reply) -> None:
+        """Answer the next requests with ``replies``, in order."""
+        self.replies = list(replies)
+
+    def next_reply(self, path: str) -> Reply:
+        with self.lock:
+            self.seen.append(path)
+            return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                reply = server.next_reply(self.path)
+                time.sleep(reply.delay)
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if reply.length and "Content-Length" not in reply.headers:
+                    self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                try:
+                    half = len(reply.body) // 2
+                    self.wfile.write(reply.body[:half])
+                    self.wfile.flush()
+                    time.sleep(reply.stall)
+                    if not reply.cut:
+                        self.wfile.write(reply.body[half:])
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first: that is what some tests want
+                self.close_connection = True
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    """A live loopback server, shut down after the test."""
+    srv = Server()
+    thread = threading.Thread(target=srv.httpd.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.httpd.shutdown()
+    srv.httpd.server_close()
+
+
+@pytest.fixture
+def snapshots(tmp_path: Path) -> Path:
+    """A snapshot folder holding the shipped 1.0.0 snapshot."""
+    folder = tmp_path / "snapshots"
+    write_snapshot(folder, "1.0.0", sample_result())
+    return folder
+
+
+def run_fetch(tmp: Path, url: str, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
+    """``dictgen fetch`` in a subprocess with the sentinel key in the environment."""
+    env = {"JUHE_KEY": KEY, "NO_PROXY": "*", "no_proxy": "*"}
+    head = ["--debug"] if debug else []
+    return dictgen(*head, "fetch", "--url", url, "--snapshots", tmp / "snapshots", *args, cwd=tmp, env=env)
+
+
+def assert_no_key(tmp: Path, proc: subprocess.CompletedProcess[str]) -> None:
+    """The sentinel key is in no output stream and no file."""
+    assert KEY not in proc.stdout
+    assert KEY not in proc.stderr
+    for path, data in tree(tmp).items():
+        assert KEY.encode() not in data, path
+
+
+def closed_port_url() -> str:
+    """A loopback URL on which nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/dataDictionary.php"
+
+
+BIG = b'{"error_code": 0, "result": {"tips": ["' + b"x" * (5 * 1024 * 1024 + 10) + b'"]}}'
+ANSI_REASON = json.dumps({"error_code": 207301, "reason": f"\x1b[31mbad\u202e key {KEY}", "result": None})
+
+FAILURES: dict[str, tuple[list[Reply], list[str], str]] = {
+    "500 until retries run out": ([Reply(b"oops", 500)], ["--retries", "1"], "HTTP 500 after 2 attempts"),
+    "timeout": ([Reply(ok_body(), delay=3)], ["--timeout", "0.3", "--retries", "0"], "no data within 0.3 s"),
+    "stalls mid-stream": (
+        [Reply(ok_body(), stall=3)],
+        ["--timeout", "0.3", "--retries", "0"],
+        "no data within 0.3 s",
+    ),
+    "cut mid-stream": ([Reply(ok_body(), cut=True)], ["--retries", "0"], "closed before the whole body"),
+    "html": (
+        [Reply(b"<!DOCTYPE html><html>key</html>", headers={"Content-Type": "text/html"})],
+        [],
+        "expected JSON, got an HTML page",
+    ),
+    "invalid json": ([Reply(b'{"error_code": 0, "result": {')], [], "invalid JSON"),
+    "10001 echoing the key": (
+        [
+            Reply(
+                json.dumps(
+                    {"error_code": 10001, "reason": f"KEY {KEY} 错误", "result": {"key": KEY}}
+                ).encode()
+            )
+        ],
+        [],
+        "Juhe error 10001: wrong API key (permanent: fix this before retrying)",
+    ),
+    "10012": (
+        [Reply(json.dumps({"error_code": "10012", "reason": "超过次数限制", "result": None}).encode())],
+        [],
+        "Juhe error 10012: the key exceeded its request limit (temporary: worth retrying later)",
+    ),
+    "over-size, declared": ([Reply(BIG)], [], "response too large: 5242"),
+    "over-size, streamed": (
+        [Reply(BIG, length=False)],
+        [],
+        "response too large: more than 5242880 bytes",
+    ),
+    "duplicate keys": (
+        [Reply(b'{"error_code":0,"reason":"ok","result":{"idType":{"msg":"a","data":{"1":"x","1":"y"}}}}')],
+        [],
+        'result.idType.data."1": duplicate key',
+    ),
+    "404 is not retried": ([Reply(b"nope", 404)], ["--retries", "3"], "HTTP 404 Not Found"),
+    "429 asking for too long": (
+        [Reply(b"", 429, {"Retry-After": "3600"})],
+        [],
+        "HTTP 429; the server asks to wait longer: try later",
+    ),
+    "success echoing the key": (
+        [Reply(ok_body({"k": {"msg": KEY, "data": {}}}))],
+        [],
+        "contains the API key",
+    ),
+    "key as a dictionary name": ([Reply(ok_body({KEY: {"msg": 1, "data": {}}}))], [], '"***".msg'),
+    "unknown code, hostile reason": ([Reply(ANSI_REASON.encode())], [], "Juhe error 207301: [31mbad key ***"),
+}
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+@pytest.mark.parametrize("case", FAILURES)
+def test_failures_exit_2_write_nothing_and_hide_the_key(
+    server: Server, snapshots: Path, tmp_path: Path, case: str, debug: bool
+) -> None:
+    replies, args, message = FAILURES[case]
+    server.serve(*replies)
+    before = tree(snapshots)
+    proc = run_fetch(tmp_path, server.url, *args, debug=debug)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {server.url}?key=***: ")
+    assert ("Traceback" in proc.stderr) == debug
+    assert "\x1b" not in proc.stderr and "\u202e" not in proc.stderr
+    assert proc.stdout == ""
+    assert tree(snapshots) == before
+    assert_no_key(tmp_path, proc)
+    assert server.seen and all(parse_qs(urlsplit(p).query)["key"] == [KEY] for p in server.seen)
+
+
+def test_404_is_asked_once(server: Server, snapshots: Path, tmp_path: Path) -> None:
+    server.serve(Reply(b"nope", 404))
+    proc = run_fetch(tmp_path, server.url, "--retries", "3")
+    assert proc.returncode == 2
+    assert len(server.seen) == 1
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_connection_refused(snapshots: Path, tmp_path: Path, debug: bool) -> None:
+    url = closed_port_url()
+    before = tree(snapshots)
+    proc = run_fetch(tmp_path, url, "--retries", "1", debug=debug)
+    assert proc.returncode == 2
+    assert f"error: {url}?key=***: cannot connect (connection refused) after 2 attempts" in proc.stderr
+    assert "retry 1 of 1 in" in proc.stderr
+    assert tree(snapshots) == before
+    assert_no_key(tmp_path, proc)
+
+
+def test_success_up_to_date(server: Server, snapshots: Path, tmp_path: Path) -> None:
+    server.serve(Reply(ok_body()))
+    before = tree(snapshots)
+    proc = run_fetch(tmp_path, server.url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "up to date (version 1.0.0)\n"
+    assert f"fetching {server.url}?key=***" in proc.stderr
+    assert tree(snapshots) == before
+    assert_no_key(tmp_path, proc)
+
+
+def test_500_then_success(server: Server, snapshots: Path, tmp_path: Path) -> None:
+    server.serve(Reply(b"busy", 503), Reply(ok_body()))
+    proc = run_fetch(tmp_path, server.url, "--retries", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "HTTP 503; retry 1 of 2 in" in proc.stderr
+    assert "up to date (version 1.0.0)" in proc.stdout
+    assert len(server.seen) == 2
+    assert_no_key(tmp_path, proc)
+
+
+def test_429_honours_retry_after(server: Server, snapshots: Path, tmp_path: Path) -> None:
+    server.serve(Reply(b"", 429, {"Retry-After": "1"}), Reply(ok_body()))
+    started = time.monotonic()
+    proc = run_fetch(tmp_path, server.url)
+    assert proc.returncode == 0, proc.stderr
+    assert time.monotonic() - started >= 1.0
+    assert "HTTP 429; retry 1 of 3 in 1.0 s" in proc.stderr
+    assert len(server.seen) == 2
+    assert_no_key(tmp_path, proc)
+
+
+def test_timeout_then_success(server: Server, snapshots: Path, tmp_path: Path) -> None:
+    server.serve(Reply(ok_body(), delay=2), Reply(ok_body()))
+    proc = run_fetch(tmp_path, server.url, "--timeout", "0.3", "--retries", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "no data within 0.3 s; retry 1 of 1" in proc.stderr
+
+
+def test_check_reports_the_difference_and_writes_nothing(
+    server: Server, snapshots: Path, tmp_path: Path
+) -> None:
+    changed = sample_result()
+    changed["seatClass"]["data"]["1"] = "软卧"
+    server.serve(Reply(ok_body(changed)))
+    before = tree(snapshots)
+    proc = run_fetch(tmp_path, server.url, "--check")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("upstream differs: would record 2.0.0 (major)")
+    assert '"硬座" -> "软卧"' in proc.stdout
+    assert tree(snapshots) == before
+    assert_no_key(tmp_path, proc)
+
+
+def test_fetch_records_the_next_version(server: Server, snapshots: Path, tmp_path: Path) -> None:
+    changed = sample_result()
+    changed["idType"]["data"]["5"] = "外国人永久居留身份证"
+    server.serve(Reply(ok_body(changed)))
+    proc = run_fetch(tmp_path, server.url)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("recorded 1.1.0 (minor)")
+    doc = json.loads((snapshots / "1.1.0.json").read_text(encoding="utf-8"))
+    assert doc["result"] == changed
+    assert doc["source"] == server.url
+    assert (snapshots / "CHANGELOG.md").is_file()
+    assert_no_key(tmp_path, proc)
+
+
+def test_key_file(server: Server, snapshots: Path, tmp_path: Path) -> None:
+    key_file = tmp_path / "key.txt"
+    key_file.write_text("  file-key-123\n", encoding="utf-8")
+    server.serve(Reply(ok_body()))
+    proc = run_fetch(tmp_path, server.url, "--key-file", str(key_file))
+    assert proc.returncode == 0, proc.stderr
+    assert parse_qs(urlsplit(server.seen[0]).query)["key"] == ["file-key-123"]
+
+
+def test_missing_key(tmp_path: Path) -> None:
+    proc = dictgen("fetch", "--key-env", "DICTGEN_NO_SUCH_KEY", "--snapshots", tmp_path, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert (
+        proc.stderr == "error: $DICTGEN_NO_SUCH_KEY: no API key: set DICTGEN_NO_SUCH_KEY or pass --key-file\n"
+    )
+
+
+def test_key_in_the_url_is_refused(server: Server, snapshots: Path, tmp_path: Path) -> None:
+    server.serve(Reply(ok_body()))
+    proc = run_fetch(tmp_path, f"{server.url}?key={KEY}")
+    assert proc.returncode == 2
+    assert "the URL must not carry a key" in proc.stderr
+    assert server.seen == []
+    assert_no_key(tmp_path, proc)
+
+
+def test_help_does_not_import_requests() -> None:
+    code = (
+        "import sys\nfrom generator.cli import cli\n"
+        "for args in (['--help'], ['fetch', '--help'], ['import', '--help']):\n"
+        "    try:\n        cli.main(args, prog_name='dictgen')\n    except SystemExit:\n        pass\n"
+        "print('requests' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert proc.stdout.strip().endswith("False")
+
+
+# Unit tests of the small pieces.
+
+
+def test_every_documented_system_code_has_a_message() -> None:
+    codes = {10001, 10002, 10003, 10004, 10005, 10007, 10008, 10009, 10011, 10012, 10013, 10014, 10020}
+    assert codes | {10021} == set(SYSTEM_ERRORS)
+    temporary = {code for code, (_, later) in SYSTEM_ERRORS.items() if later}
+    assert temporary == {10011, 10012, 10013, 10014, 10020}
+    for code in SYSTEM_ERRORS:
+        text = _describe_error(code, "ignored", Redactor())
+        assert text.startswith(f"Juhe error {code}: ") and "ignored" not in text
+
+
+def test_error_code_zero_as_string_succeeds_and_booleans_do_not() -> None:
+    body = ok_body(error_code="0")
+    assert decode_response(body, "x", "src").result == sample_result()
+    with pytest.raises(FetchError, match="error_code must be a number"):
+        decode_response(ok_body(error_code=False), "x", "src")
+    with pytest.raises(FetchError, match="not a Juhe API response"):
+        decode_response(json.dumps(sample_result()).encode(), "x", "src")
+
+
+def test_validation_problems_are_redacted() -> None:
+    with pytest.raises(SnapshotError) as info:
+        decode_response(ok_body({"a": {"msg": "m", "data": {KEY: 5}}}), "x", "src", Redactor([KEY]))
+    assert KEY not in str(info.value) and '"***"' in str(info.value)
+
+
+def test_redactor_covers_url_encodings() -> None:
+    redact = Redactor(["a b/c"])
+    assert redact("a b/c a%20b%2Fc a+b%2Fc") == "*** *** ***"
+    assert shown_url("http://h/p") == "http://h/p?key=***"
+    assert shown_url("http://h/p?x=1") == "http://h/p?x=1&key=***"
+
+
+def test_retry_after_and_backoff() -> None:
+    assert _retry_after("7") == 7.0
+    assert _retry_after("soon") is None
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert _delay(0, 5.0) == 5.0
+    assert _delay(0, 3600.0) is None
+    for attempt in range(12):
+        delay = _delay(attempt, None)
+        assert delay is not None and 0.5 * min(60, 2**attempt) <= delay <= 60.0
+
+
+def test_read_key_rejects_blank_and_multiline(tmp_path: Path) -> None:
+    key_file = tmp_path / "k"
+    key_file.write_text("a b\n", encoding="utf-8")
+    with pytest.raises(FetchError, match="one line of printable characters"):
+        read_key("UNUSED", key_file)
+    with pytest.raises(FetchError, match="cannot read the key file"):
+        read_key("UNUSED", tmp_path / "missing")
+
+
+def test_urllib3_log_lines_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    with _redacted_logs(Redactor([KEY])):
+        logging.getLogger("urllib3.connectionpool").warning("Failed (url=%s)", f"http://h/?key={KEY}")
+    assert capsys.readouterr().err == "warning: Failed (url=http://h/?key=***)\n"
+    assert logging.getLogger("urllib3").propagate
+
+
+def test_cause_never_returns_the_url() -> None:
+    text = f"Max retries exceeded with url: /?key={KEY} ([Errno -2] Name or service not known)"
+    assert _cause(text) == "name or service not known"
+    assert _cause(f"/?key={KEY}") == "connection error"
