@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -10,6 +11,10 @@ from typing import Any
 from generator.errors import ConfigError
 
 TARGET_NAMES = ("python", "typescript", "sql")
+
+# SQL seeds print table names unquoted: only a lowercase identifier prefix is safe in every
+# dialect, and 40 characters leave room for "dictionary_entry" within 63 bytes (PostgreSQL).
+SQL_PREFIX = re.compile(r"([a-z_][a-z0-9_]{0,39})?")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,9 @@ class Settings:
     strict_names: bool = False
     ts_style: str = "const"
     sql_prefix: str = "juhe_"
+
+    def __post_init__(self) -> None:
+        check_sql_prefix(self.sql_prefix, "--sql-prefix")
 
 
 _PATHS = {"snapshots", "out", "names", "templates"}
@@ -56,7 +64,17 @@ def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
         return tuple(value)
     if key == "strict_names" and isinstance(value, bool):
         return value
+    if key == "sql_prefix" and isinstance(value, str):
+        return check_sql_prefix(value, where)
     if key in ("ts_style", "sql_prefix") and isinstance(value, str):
         return value
     expected = {"targets": f"a list of {', '.join(TARGET_NAMES)}", "strict_names": "true or false"}
     raise ConfigError(where, f"must be {expected.get(key, 'a string')}")
+
+
+def check_sql_prefix(value: str, where: str) -> str:
+    """Return ``value`` when it is a safe SQL table-name prefix; raise ConfigError otherwise."""
+    if not SQL_PREFIX.fullmatch(value):
+        rule = "up to 40 lowercase letters, digits and _, not starting with a digit"
+        raise ConfigError(where, f"{value!r} is not a safe SQL table prefix ({rule})")
+    return value

@@ -133,7 +133,8 @@ def sql_str(value: Untrusted | str, dialect: str) -> str:
             return "'" + text.replace("'", "''") + "'"
         # A hex literal means the same with and without NO_BACKSLASH_ESCAPES.
         return "_utf8mb4 X'" + text.encode("utf-8").hex().upper() + "'" if text else "''"
-    if plain:
+    # PostgreSQL reads '\' in a '' string as an escape when standard_conforming_strings is off.
+    if plain and not (dialect == "postgresql" and "\\" in text):
         return "'" + text.replace("'", "''") + "'"
     if dialect == "postgresql":
         return "E'" + _escape(text, {"\\": "\\\\", "'": "''"}, _pg_code_point) + "'"

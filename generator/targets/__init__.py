@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from generator.targets import python
+from generator.targets import python, sql, typescript
 
 if TYPE_CHECKING:
     from generator.render import Files, MajorView, Options, Templates
@@ -14,4 +14,6 @@ Target = Callable[["Templates", Sequence["MajorView"], "Options"], "Files"]
 
 TARGETS: dict[str, Target] = {
     "python": python.render,
+    "typescript": typescript.render,
+    "sql": sql.render,
 }
