@@ -9,9 +9,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
-# Invisible, line-breaking or unassigned characters: always written as escapes, which also
-# keeps bidirectional controls (Trojan Source, CVE-2021-42574) out of the generated source.
-_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+# Invisible, combining, line-breaking or unassigned characters are always written as escapes:
+# "é" and "e\u0301" look different, and bidirectional controls (Trojan Source, CVE-2021-42574)
+# never reach the generated source.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs", "Mn", "Me"})
 
 
 class UnescapedValueError(Exception):

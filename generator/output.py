@@ -88,24 +88,42 @@ def write(out: Path, rendered: Rendered, snapshots: list[str]) -> list[str]:
 
 
 def write_files(files: Mapping[Path, bytes]) -> list[Path]:
-    """Write the files whose content differs, as a set: all are staged under temporary names
-    first, then renamed in the given order. On a failure, staged files and files this call
-    created are removed again."""
+    """Write the files whose content differs, all or none: each is staged under a temporary
+    name, then renamed in the given order; on a failure every file is put back as it was."""
     changed = {path: data for path, data in files.items() if _read(path) != data}
     staged: list[tuple[Path, Path]] = []
-    created: list[Path] = []
+    renamed: list[tuple[Path, Path | None]] = []  # (file, backup of its old content)
+    path = next(iter(changed), Path("."))
     try:
         for path, data in changed.items():
             staged.append((_stage(path, data), path))
         for tmp, path in staged:
-            existed = path.exists()
+            backup = _backup(path)
+            renamed.append((path, backup))
             os.replace(tmp, path)
-            created += [] if existed else [path]
     except OSError as exc:
-        for leftover in created + [tmp for tmp, _ in staged]:
-            leftover.unlink(missing_ok=True)
-        raise DictgenError(str(path.parent), f"cannot write: {exc.strerror or exc}") from None
+        for done, backup in reversed(renamed):
+            if backup is not None:
+                os.replace(backup, done)
+            elif done.is_file():
+                done.unlink()
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise DictgenError(str(path), f"cannot write: {exc.strerror or exc}") from None
+    for _, backup in renamed:
+        if backup is not None:
+            backup.unlink()
     return list(changed)
+
+
+def _backup(path: Path) -> Path | None:
+    """A hard link to the current ``path`` (None when there is no file), to restore on failure."""
+    if not path.is_file():
+        return None
+    backup = path.with_name(f".{path.name}.{os.getpid()}.bak")
+    backup.unlink(missing_ok=True)
+    os.link(path, backup)
+    return backup
 
 
 def _stage(target: Path, data: bytes) -> Path:

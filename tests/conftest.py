@@ -17,9 +17,10 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A scratch copy of the repo's inputs (snapshots, names.toml), as the working directory."""
+    """A scratch copy of the repo's inputs and settings, as the working directory."""
     shutil.copytree(ROOT / "snapshots", tmp_path / "snapshots", ignore=shutil.ignore_patterns("*.md"))
     shutil.copy(ROOT / "names.toml", tmp_path / "names.toml")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # for [tool.dictgen]
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -179,7 +179,7 @@ def test_a_failed_write_leaves_nothing_behind(project: Path, run: Run) -> None:
     before = sorted(p.name for p in snapshots.iterdir())
     result = run("import", str(save(project, "changed.json", breaking_change())))
     assert result.exit_code == 2
-    assert result.stderr == "error: snapshots: cannot write: Is a directory\n"
+    assert result.stderr == "error: snapshots/CHANGELOG.md: cannot write: Is a directory\n"
     assert sorted(p.name for p in snapshots.iterdir()) == before
 
 

@@ -1,0 +1,107 @@
+"""The command line as users run it: exit codes, one-line errors, settings, start-up cost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import __version__
+from tests.conftest import Run
+from tests.helpers import ROOT, dictgen
+
+
+def test_version_and_help() -> None:
+    result = dictgen("--version")
+    assert result.returncode == 0 and result.stdout == f"dictgen, version {__version__}\n"
+    helped = dictgen("--help")
+    for command in ("generate", "check", "fetch", "import", "diff"):
+        assert command in helped.stdout
+
+
+_LIST_MODULES = """
+import runpy, sys
+sys.argv = ["dictgen", *sys.argv[1:]]
+try:
+    runpy.run_module("generator", run_name="__main__")
+except SystemExit:
+    pass
+print(" ".join(sys.modules))
+"""
+
+
+def _imported(*args: str) -> set[str]:
+    """The modules loaded by one ``dictgen`` run in the repo."""
+    run = subprocess.run(
+        [sys.executable, "-c", _LIST_MODULES, *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return set(run.stdout.splitlines()[-1].split())
+
+
+def test_help_imports_no_heavy_library() -> None:
+    loaded = _imported("--help")
+    assert "click" in loaded
+    assert not loaded & {"requests", "pypinyin", "black", "jinja2"}
+
+
+def test_check_without_fallback_names_skips_requests_and_pypinyin() -> None:
+    loaded = _imported("check")
+    assert "black" in loaded and "jinja2" in loaded
+    assert not loaded & {"requests", "pypinyin"}
+
+
+def test_python_m_generator_and_console_script_agree() -> None:
+    script = Path(sys.executable).parent / "dictgen"
+    assert subprocess.run([script, "--version"], capture_output=True, text=True, check=False).stdout == (
+        dictgen("--version").stdout
+    )
+
+
+def test_usage_errors_are_exit_2(run: Run) -> None:
+    assert run("generate", "--target", "cobol").exit_code == 2
+    assert run("nonsense").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('colour = "red"', "pyproject.toml: [tool.dictgen] colour: unknown setting"),
+        (
+            'targets = ["python", "cobol"]',
+            "[tool.dictgen] targets: must be a list of python, typescript, sql",
+        ),
+        ("strict_names = 1", "[tool.dictgen] strict_names: must be true or false"),
+        ("out = 3", "[tool.dictgen] out: must be a string"),
+    ],
+)
+def test_bad_settings_are_one_line_exit_2(project: Path, run: Run, table: str, message: str) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.dictgen]\n{table}\n", encoding="utf-8")
+    result = run("generate")
+    assert result.exit_code == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (project / "generated").exists()
+
+
+def test_settings_from_pyproject_and_options_override_them(project: Path, run: Run) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.dictgen]\nout = "build/gen"\ntargets = ["sql"]\nsql-prefix = "app_"\n', encoding="utf-8"
+    )
+    assert run("generate").exit_code == 0
+    assert "app_dictionary" in (project / "build/gen/sql/sqlite.sql").read_text(encoding="utf-8")
+    assert not (project / "build/gen/python").exists()
+    assert run("generate", "--target", "python", "--out", "other").exit_code == 0
+    assert (project / "other/python/juhe_grabticket/__init__.py").exists()
+
+
+def test_committed_tree_is_up_to_date_and_strictly_named() -> None:
+    result = dictgen("check", "--strict-names")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == "up to date: generated\n"
+
+
+def test_check_exits_1_after_an_edit(project: Path, run: Run) -> None:
+    assert run("generate").exit_code == 0
+    index = project / "generated" / "typescript" / "src" / "index.ts"
+    index.write_text(index.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert run("check").exit_code == 1

@@ -1,0 +1,75 @@
+"""Templates: user overrides, errors in user templates, and the sandbox."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.render import BUILTIN_TEMPLATES
+from tests.conftest import Run
+from tests.helpers import tree
+
+
+def _override(project: Path, name: str, text: str) -> Path:
+    folder = project / "mytemplates"
+    (folder / Path(name).parent).mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_user_template_overrides_by_file_name(project: Path, run: Run) -> None:
+    builtin = (BUILTIN_TEMPLATES / "python" / "package.py.j2").read_text(encoding="utf-8")
+    folder = _override(
+        project, "python/package.py.j2", builtin + "\nCUSTOM = {{ newest.version | py_str }}\n"
+    )
+    result = run("generate", "--target", "python", "--templates", folder)
+    assert result.exit_code == 0, result.stderr
+    package = project / "generated" / "python" / "juhe_grabticket"
+    assert 'CUSTOM = "1.0.0"' in (package / "__init__.py").read_text(encoding="utf-8")
+    assert "class SeatClass(CodeEnum):" in (package / "v1" / "__init__.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{% for d in major.dictionaries %}{{ d.msg }}{% endfor %}", "printed without an escaping filter"),
+        ("{{ major.dictionaries[0].entries[0].label ~ 'x' }}", "printed without an escaping filter"),
+        ("{% for x in %}", "python/major.py.j2:1: Expected an expression"),
+        ("\n\n{{ nothing }}", "python/major.py.j2:3: 'nothing' is undefined"),
+        ("{{ ''.__class__.__mro__ }}", "access to attribute '__class__' of 'str' object is unsafe"),
+        ("{{ major.raw.__class__ }}", "python/major.py.j2:1"),
+        ("{{ 1 / 0 }}", "division by zero"),
+        ("def broken(:\n", "generated code does not parse"),
+    ],
+)
+def test_bad_user_templates_are_exit_2_and_write_nothing(
+    project: Path, run: Run, text: str, message: str
+) -> None:
+    assert run("generate").exit_code == 0
+    before = tree(project / "generated")
+    folder = _override(project, "python/major.py.j2", text)
+    result = run("generate", "--templates", folder)
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stderr.startswith("error: ")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert tree(project / "generated") == before
+
+
+def test_missing_template_folder(project: Path, run: Run) -> None:
+    result = run("generate", "--templates", "nowhere")
+    assert result.exit_code == 2 and "error: nowhere: template directory not found" in result.stderr
+
+
+def test_debug_shows_the_traceback(project: Path, run: Run) -> None:
+    folder = _override(project, "python/major.py.j2", "{{ nothing }}")
+    result = run("--debug", "generate", "--templates", folder)
+    assert result.exit_code == 2 and "Traceback" in result.stderr
+
+
+def test_templates_folder_mirrors_the_builtin_layout(project: Path, run: Run) -> None:
+    folder = project / "copy"
+    shutil.copytree(BUILTIN_TEMPLATES, folder)
+    assert run("generate", "--templates", folder).exit_code == 0
+    assert run("check").exit_code == 0
