@@ -7,6 +7,7 @@ builtin or name the generated modules define, unique in its scope and stable for
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -184,9 +185,9 @@ def _unique(
     """``base``, else ``base`` + a suffix derived from ``source`` (its safe form, then its hash)."""
     safe = _safe(source)
     digest = _digest(source)
-    candidates = [base, f"{base}{sep}{safe}" if safe else "", f"{base}{sep}{digest}"]
-    candidates += [f"{base}{sep}{digest}{sep}{n}" for n in range(2, len(taken) + 3)]
-    return next(c for c in candidates if c and not footprint(c) & taken)
+    fixed = [base, f"{base}{sep}{safe}" if safe else "", f"{base}{sep}{digest}"]
+    numbered = (f"{base}{sep}{digest}{sep}{n}" for n in itertools.count(2))
+    return next(c for c in itertools.chain(fixed, numbered) if c and not footprint(c) & taken)
 
 
 def _safe(text: str) -> str:
