@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import ConfigError
+from generator.targets import TARGETS
+from generator.targets.typescript import STYLES as TS_STYLES
 
-TARGET_NAMES = ("python", "typescript", "sql")
+TARGET_NAMES = tuple(TARGETS)
 
 # SQL seeds print table names unquoted: only a lowercase identifier prefix is safe in every
 # dialect, and 40 characters leave room for "dictionary_entry" within 63 bytes (PostgreSQL).
@@ -45,7 +47,10 @@ def load(pyproject: Path = Path("pyproject.toml")) -> Settings:
         return Settings()
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(str(pyproject), f"cannot read: {exc}") from None
-    table = doc.get("tool", {}).get("dictgen", {})
+    table = doc.get("tool", {})
+    table = table.get("dictgen", {}) if isinstance(table, dict) else None
+    if not isinstance(table, dict):
+        raise ConfigError(str(pyproject), "[tool.dictgen] must be a table")
     known = {f.name: f for f in fields(Settings)}
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
@@ -60,15 +65,19 @@ def load(pyproject: Path = Path("pyproject.toml")) -> Settings:
 def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
     if key in _PATHS and isinstance(value, str):
         return base / value
-    if key == "targets" and isinstance(value, list) and all(v in TARGET_NAMES for v in value):
-        return tuple(value)
+    if key == "targets" and isinstance(value, list) and value and all(v in TARGET_NAMES for v in value):
+        return tuple(dict.fromkeys(value))
     if key == "strict_names" and isinstance(value, bool):
         return value
     if key == "sql_prefix" and isinstance(value, str):
         return check_sql_prefix(value, where)
-    if key in ("ts_style", "sql_prefix") and isinstance(value, str):
+    if key == "ts_style" and value in TS_STYLES:
         return value
-    expected = {"targets": f"a list of {', '.join(TARGET_NAMES)}", "strict_names": "true or false"}
+    expected = {
+        "targets": f"a non-empty list of {', '.join(TARGET_NAMES)}",
+        "strict_names": "true or false",
+        "ts_style": " or ".join(f'"{s}"' for s in TS_STYLES),
+    }
     raise ConfigError(where, f"must be {expected.get(key, 'a string')}")
 
 

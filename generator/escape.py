@@ -49,6 +49,11 @@ def _text(value: Untrusted | str) -> str:
     return value._value if isinstance(value, Untrusted) else value
 
 
+def utf8_length(value: Untrusted | str) -> int:
+    """The size of a value in UTF-8 bytes, for checks against database limits."""
+    return len(_text(value).encode("utf-8"))
+
+
 def needs_escape(ch: str) -> bool:
     """True for ASCII controls and for invisible, separator or unassigned non-ASCII characters."""
     code = ord(ch)
@@ -118,7 +123,8 @@ def ts_str(value: Untrusted | str) -> str:
 
 def ts_comment(value: Untrusted | str) -> str:
     """Text inside a ``/** ... */`` block: cannot close it or break its line."""
-    body = _escape(_text(value), {"\\": "\\\\"}, _ts_code_point)
+    # "@" would start a JSDoc tag (@deprecated, {@link}) in editors' hover text.
+    body = _escape(_text(value), {"\\": "\\\\", "@": "&#64;"}, _ts_code_point)
     return body.replace("*/", "*\\/")
 
 

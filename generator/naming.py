@@ -16,6 +16,7 @@ from pathlib import Path
 
 from generator.errors import NamingError
 from generator.model import Dictionary, Entry, Snapshot
+from generator.snapshot import json_path
 
 UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -26,7 +27,7 @@ MAX_NAME = 60
 # named like one of them would shadow it.  Fixed here (not read from the running
 # interpreter) so the output does not depend on the Python version that generates it.
 RESERVED_CLASS_NAMES = frozenset("""
-    Any Callable CodeEnum DESCRIPTIONS DICTIONARIES DICTIONARY_VERSION Enum Final Mapping
+    Any Callable CodeEnum Self TYPE_CHECKING DESCRIPTIONS DICTIONARIES DICTIONARY_VERSION Enum Final Mapping
     MappingProxyType SNAPSHOT_SHA256 TIPS Type TypeVar None True False Ellipsis
     NotImplemented ArithmeticError AssertionError AttributeError BaseException
     BaseExceptionGroup BlockingIOError BrokenPipeError BufferError BytesWarning
@@ -59,7 +60,15 @@ class CuratedName:
     line: int
 
 
-Curated = Mapping[str, Mapping[str, CuratedName]]
+class CuratedTable(dict[str, CuratedName]):
+    """One ``[dictionary]`` table of names.toml: code -> name, and the line of its header."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+
+
+Curated = Mapping[str, CuratedTable]
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ class Names:
     fallbacks: tuple[tuple[str, str, str], ...]  # (dictionary, code, name) not from names.toml
 
 
-def load_curated(path: Path) -> dict[str, dict[str, CuratedName]]:
+def load_curated(path: Path) -> dict[str, CuratedTable]:
     """Read names.toml: ``[dictionary]`` tables of ``"code" = "UPPER_SNAKE"``; a missing file is empty."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -84,18 +93,22 @@ def load_curated(path: Path) -> dict[str, dict[str, CuratedName]]:
     except tomllib.TOMLDecodeError as exc:
         raise NamingError(str(path), f"invalid TOML: {exc}") from None
     lines = _line_index(text)
-    curated: dict[str, dict[str, CuratedName]] = {}
+    curated: dict[str, CuratedTable] = {}
     for table, entries in doc.items():
         if not isinstance(entries, dict):
             raise NamingError(f"{path}:{lines.get((table, None), 0)}", f"{table!r} must be a table")
         seen: dict[str, str] = {}
-        curated[table] = {}
+        curated[table] = CuratedTable(lines.get((table, None), 0))
         for code, name in entries.items():
             where = f"{path}:{lines.get((table, code), 0)}"
             if not isinstance(name, str) or not UPPER_SNAKE.fullmatch(name):
-                raise NamingError(where, f"[{table}] {code!r}: {name!r} is not an UPPER_SNAKE_CASE name")
+                raise NamingError(
+                    where, f"{_table(table)} {code!r}: {name!r} is not an UPPER_SNAKE_CASE name"
+                )
             if name in seen:
-                raise NamingError(where, f"[{table}] {name} is used for both {seen[name]!r} and {code!r}")
+                raise NamingError(
+                    where, f"{_table(table)} {name} is used for both {seen[name]!r} and {code!r}"
+                )
             seen[name] = code
             curated[table][code] = CuratedName(name, lines.get((table, code), 0))
     return curated
@@ -126,10 +139,17 @@ def check_curated(curated: Curated, snapshots: Iterable[Snapshot], path: Path) -
             known.setdefault(dictionary.key, set()).update(e.code for e in dictionary.entries)
     for table, entries in curated.items():
         if table not in known:
-            raise NamingError(f"{path}", f"[{table}]: no such dictionary in the snapshots")
+            raise NamingError(
+                f"{path}:{entries.line}", f"{_table(table)}: no such dictionary in the snapshots"
+            )
         for code, curated_name in entries.items():
             if code not in known[table]:
-                raise NamingError(f"{path}:{curated_name.line}", f"[{table}] {code!r}: no such code")
+                raise NamingError(f"{path}:{curated_name.line}", f"{_table(table)} {code!r}: no such code")
+
+
+def _table(key: str) -> str:
+    """A dictionary key as a names.toml table header, escaped so any key shows on one line."""
+    return f"[{json_path('', key)}]"
 
 
 def assign(snapshot: Snapshot, curated: Curated) -> Names:
@@ -138,7 +158,7 @@ def assign(snapshot: Snapshot, curated: Curated) -> Names:
     members: dict[str, dict[str, str]] = {}
     fallbacks: list[tuple[str, str, str]] = []
     for dictionary in snapshot.dictionaries:
-        chosen = curated.get(dictionary.key, {})
+        chosen: Mapping[str, CuratedName] = curated.get(dictionary.key, {})
         members[dictionary.key] = _member_names(dictionary, chosen)
         fallbacks.extend(
             (dictionary.key, e.code, members[dictionary.key][e.code])

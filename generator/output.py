@@ -42,7 +42,23 @@ def _read_manifest(out: Path) -> dict[str, Any]:
     targets = doc.get("targets") if isinstance(doc, dict) else None
     if not isinstance(targets, dict) or not all(isinstance(v, dict) for v in targets.values()):
         raise DictgenError(str(path), 'unreadable manifest: "targets" must map targets to files')
+    for files in targets.values():
+        for rel in files:
+            if not _owned_path(rel):
+                raise DictgenError(str(path), f"refusing a manifest entry outside the output folder: {rel!r}")
     return dict(doc)
+
+
+def _owned_path(rel: str) -> bool:
+    """A path ``generate`` could have written: relative, below the output folder, plain."""
+    parts = rel.split("/")
+    return (
+        bool(rel)
+        and "\\" not in rel
+        and not rel.startswith("/")
+        and "" not in parts
+        and not {".", ".."} & set(parts)
+    )
 
 
 def _manifest(previous: dict[str, Any], rendered: Rendered, snapshots: list[str]) -> bytes:
@@ -75,14 +91,20 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def write(out: Path, rendered: Rendered, snapshots: list[str]) -> list[str]:
-    """Write changed files atomically, delete owned files no longer produced; report each action."""
+def write(
+    out: Path, rendered: Rendered, snapshots: list[str], beside: Mapping[Path, bytes] | None = None
+) -> list[str]:
+    """Write changed files (and ``beside``, files kept elsewhere) as one set, then delete owned
+    files no longer produced; report each action."""
     wanted, stale = _plan(out, rendered, snapshots)
     manifest = wanted.pop(MANIFEST)
-    files = {out / rel: data for rel, data in wanted.items()} | {out / MANIFEST: manifest}
+    files = (
+        {out / rel: data for rel, data in wanted.items()} | dict(beside or {}) | {out / MANIFEST: manifest}
+    )
     changed = write_files(files)
     for rel in stale:
-        (out / rel).unlink(missing_ok=True)
+        if (out / rel).is_file() or (out / rel).is_symlink():
+            (out / rel).unlink()
         _prune_empty(out, (out / rel).parent)
     return [f"wrote {path}" for path in changed] + [f"deleted {out / rel}" for rel in stale]
 

@@ -13,7 +13,7 @@ from generator.errors import NamingError
 from generator.model import Snapshot
 from generator.naming import assign, check_curated, load_curated
 from generator.render import Options, render
-from generator.snapshot import load_snapshots, newest_per_major
+from generator.snapshot import json_path, load_snapshots, newest_per_major
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,9 @@ def build(settings: Settings) -> Build:
     if settings.strict_names:
         unnamed = [f for n in names.values() for f in n.fallbacks]
         if unnamed:
-            listed = ", ".join(f"[{d}] {c!r} (would be {n})" for d, c, n in sorted(set(unnamed)))
+            listed = ", ".join(
+                f"[{json_path('', d)}] {c!r} (would be {n})" for d, c, n in sorted(set(unnamed))
+            )
             raise NamingError(str(settings.names), f"--strict-names: no curated name for {listed}")
     accepted = load_accepted(settings.snapshots / ACCEPTED)
     changelog = (settings.snapshots / FILENAME, render_changelog(history, accepted))
@@ -51,9 +53,8 @@ def build(settings: Settings) -> Build:
 def generate(settings: Settings) -> list[str]:
     """Render, then write atomically; report each file written or deleted."""
     result = build(settings)
-    actions = output.write(settings.out, result.rendered, result.versions)
     path, data = result.changelog
-    return actions + [f"wrote {p}" for p in output.write_files({path: data})]
+    return output.write(settings.out, result.rendered, result.versions, beside={path: data})
 
 
 def check(settings: Settings) -> list[output.Difference]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,6 @@ class MajorView:
     sha256: str
     tips: tuple[Untrusted, ...]
     dictionaries: tuple[DictionaryView, ...]
-    raw: Snapshot = field(repr=False)
 
 
 def build_views(snapshots: Sequence[Snapshot], names: Mapping[str, Names]) -> list[MajorView]:
@@ -81,7 +80,7 @@ def build_views(snapshots: Sequence[Snapshot], names: Mapping[str, Names]) -> li
             for d in snap.dictionaries
         )
         tips = tuple(Untrusted(t) for t in snap.tips or ())
-        views.append(MajorView(snap.version.major, str(snap.version), snap.sha256, tips, dictionaries, snap))
+        views.append(MajorView(snap.version.major, str(snap.version), snap.sha256, tips, dictionaries))
     return views
 
 
@@ -112,6 +111,8 @@ class Templates:
             raise RenderError(where, exc.message or "syntax error") from exc
         except jinja2.TemplateNotFound:
             raise RenderError(name, "template not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RenderError(name, f"cannot read the template: {exc}") from None
         try:
             return template.render(**context)
         except Exception as exc:  # templates may be user code: any failure is a template error

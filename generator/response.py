@@ -130,7 +130,7 @@ def _unwrap(doc: Any, where: str, redact: Redactor) -> dict[str, Any]:
 
 def _describe_error(code: int | str, reason: Any, redact: Redactor) -> str:
     """A clear message for a Juhe error code, saying whether trying later may help."""
-    number = int(code) if str(code).strip().isdigit() else None
+    number = int(code) if re.fullmatch(r"[0-9]{1,9}", str(code).strip()) else None
     known = SYSTEM_ERRORS.get(number) if number is not None else None
     shown = one_line(redact(str(code)), 20)
     if known is None:

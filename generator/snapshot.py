@@ -19,6 +19,7 @@ MAX_DEPTH = 32
 SNAPSHOT_KEYS = ("version", "source", "retrieved_at", "sha256", "result")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 Warn = Callable[[str], None]
@@ -66,12 +67,16 @@ def parse_json(data: bytes, where: str) -> Any:
     except UnicodeDecodeError as exc:
         raise SnapshotError(where, [("", f"not UTF-8 (byte {exc.start})")]) from None
     try:
-        value = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_object_hook)
+        value = json.loads(
+            text.removeprefix("\ufeff"), object_pairs_hook=_object_hook, parse_constant=_no_constant
+        )
     except RecursionError:
         raise SnapshotError(where, [("", "JSON nesting too deep")]) from None
     except json.JSONDecodeError as exc:
         detail = f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise SnapshotError(where, [("", detail)]) from None
+    except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
+        raise SnapshotError(where, [("", f"invalid JSON: {str(exc).splitlines()[0]}")]) from None
     problems: Problems = []
     _check_structure(value, problems)
     if problems:
@@ -79,16 +84,26 @@ def parse_json(data: bytes, where: str) -> Any:
     return value
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _check_structure(root: Any, problems: Problems) -> None:
-    """Walk iteratively: report duplicate keys with their paths and excessive depth."""
+    """Walk iteratively: report duplicate keys, lone surrogates (anywhere: they cannot be
+    hashed or written as UTF-8) and excessive depth, with their paths."""
     stack: list[tuple[Any, str, int]] = [(root, "", 0)]
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_DEPTH:
             problems.append((path, f"nesting deeper than {MAX_DEPTH} levels"))
             continue
+        if isinstance(value, str) and _SURROGATE.search(value):
+            problems.append((path, "contains a lone surrogate"))
         if isinstance(value, _Object):
             problems.extend((json_path(path, key), "duplicate key") for key in value.duplicates)
+            problems.extend(
+                (json_path(path, k), "key contains a lone surrogate") for k in value if _SURROGATE.search(k)
+            )
             stack.extend((child, json_path(path, key), depth + 1) for key, child in value.items())
         elif isinstance(value, list):
             stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(value))

@@ -70,10 +70,13 @@ def test_usage_errors_are_exit_2(run: Run) -> None:
         ('colour = "red"', "pyproject.toml: [tool.dictgen] colour: unknown setting"),
         (
             'targets = ["python", "cobol"]',
-            "[tool.dictgen] targets: must be a list of python, typescript, sql",
+            "[tool.dictgen] targets: must be a non-empty list of python, typescript, sql",
         ),
         ("strict_names = 1", "[tool.dictgen] strict_names: must be true or false"),
         ("out = 3", "[tool.dictgen] out: must be a string"),
+        ("targets = []", "[tool.dictgen] targets: must be a non-empty list"),
+        ('ts_style = "class"', '[tool.dictgen] ts_style: must be "const" or "enum"'),
+        ('sql_prefix = "x; DROP"', "[tool.dictgen] sql_prefix: 'x; DROP' is not a safe SQL table prefix"),
     ],
 )
 def test_bad_settings_are_one_line_exit_2(project: Path, run: Run, table: str, message: str) -> None:
@@ -81,6 +84,14 @@ def test_bad_settings_are_one_line_exit_2(project: Path, run: Run, table: str, m
     result = run("generate")
     assert result.exit_code == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
     assert not (project / "generated").exists()
+
+
+def test_a_tool_table_that_is_not_a_table(project: Path, run: Run) -> None:
+    (project / "pyproject.toml").write_text("tool = 1\n", encoding="utf-8")
+    result = run("generate")
+    assert (
+        result.exit_code == 2 and result.stderr == "error: pyproject.toml: [tool.dictgen] must be a table\n"
+    )
 
 
 def test_settings_from_pyproject_and_options_override_them(project: Path, run: Run) -> None:

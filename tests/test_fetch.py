@@ -367,6 +367,12 @@ def test_error_code_zero_as_string_succeeds_and_booleans_do_not() -> None:
         decode_response(json.dumps(sample_result()).encode(), "x", "src")
 
 
+@pytest.mark.parametrize("code", ["\u00b2", "\uff11\uff10\uff10\uff10\uff11", "99999999999999999999", " "])
+def test_odd_error_codes_are_reported_not_crashed_on(code: str) -> None:
+    with pytest.raises(FetchError, match="Juhe error"):
+        decode_response(ok_body(error_code=code), "x", "src")
+
+
 def test_validation_problems_are_redacted() -> None:
     with pytest.raises(SnapshotError) as info:
         decode_response(ok_body({"a": {"msg": "m", "data": {KEY: 5}}}), "x", "src", Redactor([KEY]))

@@ -106,6 +106,31 @@ def test_a_failed_generate_leaves_the_previous_output(project: Path, run: Run) -
     assert after == before
 
 
+@pytest.mark.parametrize("entry", ["../../victim.txt", "/tmp/victim.txt", "python/./x", "a\\b", ""])
+def test_a_tampered_manifest_cannot_reach_outside(project: Path, run: Run, entry: str) -> None:
+    assert run("generate").exit_code == 0
+    victim = project.parent / "victim.txt"
+    victim.write_text("keep", encoding="utf-8")
+    path = project / "generated" / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["targets"]["sql"][entry] = "0" * 64
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    result = run("generate", "--target", "sql")
+    assert result.exit_code == 2 and "refusing a manifest entry outside the output folder" in result.stderr
+    assert victim.read_text(encoding="utf-8") == "keep"
+
+
+def test_changelog_is_written_with_the_output_as_one_set(project: Path, run: Run) -> None:
+    assert run("generate").exit_code == 0
+    before = tree(project / "generated")
+    (project / "snapshots" / "CHANGELOG.md").unlink()
+    (project / "snapshots" / "CHANGELOG.md").mkdir()
+    write_snapshot(project / "snapshots", "1.1.0", {**sample_result(), "newDict": {"msg": "", "data": {}}})
+    result = run("generate")
+    assert result.exit_code == 2 and "CHANGELOG.md: cannot write" in result.stderr
+    assert tree(project / "generated") == before
+
+
 def test_output_is_lf_utf8_with_final_newline(project: Path, run: Run) -> None:
     assert run("generate").exit_code == 0
     for rel, data in tree(project / "generated").items():

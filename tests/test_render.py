@@ -57,6 +57,13 @@ def test_bad_user_templates_are_exit_2_and_write_nothing(
     assert tree(project / "generated") == before
 
 
+def test_template_that_is_not_utf8(project: Path, run: Run) -> None:
+    folder = _override(project, "python/major.py.j2", "")
+    (folder / "python" / "major.py.j2").write_bytes(b"\xff\xfe")
+    result = run("generate", "--templates", folder)
+    assert result.exit_code == 2 and "python/major.py.j2: cannot read the template" in result.stderr
+
+
 def test_missing_template_folder(project: Path, run: Run) -> None:
     result = run("generate", "--templates", "nowhere")
     assert result.exit_code == 2 and "error: nowhere: template directory not found" in result.stderr

@@ -94,7 +94,7 @@ CASES: list[tuple[str, bytes, str]] = [
     (
         "surrogate_in_label",
         SAMPLE_TEXT.replace("二等座", "\\ud800").encode(),
-        'result.seatClass.data."4": label contains a lone surrogate',
+        'result.seatClass.data."4": contains a lone surrogate',
     ),
     (
         "tips_not_list",
@@ -113,6 +113,21 @@ CASES: list[tuple[str, bytes, str]] = [
     ("sha256_malformed", _with_header(sha256="XYZ"), "sha256: must be 64 lowercase hex digits"),
     ("missing_field", _with_header(source=None), "source: must be a string, not null"),
     ("key_in_source", _with_header(source="http://x/?key=secret"), "source: must not contain the API key"),
+    (
+        "surrogate_in_ignored_key",
+        SAMPLE_TEXT.replace('"msg": "证件类型', '"note": "\\udc00", "msg": "证件类型').encode(),
+        "result.idType.note: contains a lone surrogate",
+    ),
+    (
+        "nan",
+        SAMPLE_TEXT.replace('"msg": "证件类型', '"note": NaN, "msg": "证件类型').encode(),
+        "NaN is not valid JSON",
+    ),
+    (
+        "huge_int",
+        SAMPLE_TEXT.replace('"msg": "证件类型', f'"note": {"9" * 5000}, "msg": "证件类型').encode(),
+        "invalid JSON: Exceeds the limit",
+    ),
     ("not_utc", _with_header(retrieved_at="2026-01-01T08:00:00+08:00"), "is not an ISO-8601 UTC time"),
 ]
 

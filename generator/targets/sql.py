@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from generator.config import check_sql_prefix
 from generator.errors import RenderError
+from generator.escape import utf8_length
 
 if TYPE_CHECKING:
     from generator.render import Files, MajorView, Options, Templates
@@ -20,7 +20,7 @@ MYSQL_KEY_BYTES = 1024
 
 def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
     """Render one seed per dialect from the newest snapshot."""
-    prefix = check_sql_prefix(options.sql_prefix, "sql_prefix")
+    prefix = options.sql_prefix  # validated with the settings (config.check_sql_prefix)
     newest = views[-1]
     _check_mysql_keys(newest)
     files: Files = {}
@@ -40,9 +40,9 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
 
 def _check_mysql_keys(view: MajorView) -> None:
     """Fail rather than let MySQL reject or truncate a dictionary name or code."""
-    for d in view.raw.dictionaries:
-        for what, value in [("dictionary name", d.key)] + [("code", e.code) for e in d.entries]:
-            size = len(value.encode("utf-8"))
+    for d in view.dictionaries:
+        for what, value in [("dictionary name", d.key)] + [(f"code ({e.name})", e.code) for e in d.entries]:
+            size = utf8_length(value)
             if size > MYSQL_KEY_BYTES:
-                where = f"sql/mysql.sql: dictionary {d.key[:40]!r}"
+                where = f"sql/mysql.sql: {d.class_name}"
                 raise RenderError(where, f"a {what} of {size} UTF-8 bytes exceeds {MYSQL_KEY_BYTES}")

@@ -395,7 +395,7 @@ def test_oversized_mysql_key_is_an_error(tmp_path: Path) -> None:
         "generate", "--target", "sql", "--snapshots", tmp_path / "snapshots", "--out", tmp_path / "o"
     )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: sql/mysql.sql: dictionary 'idType': a code of 1200 UTF-8 bytes")
+    assert proc.stderr.startswith("error: sql/mysql.sql: IdType: a code (TAI_ZHANG) of 1200 UTF-8 bytes")
     assert not (tmp_path / "o").exists()
 
 

@@ -331,7 +331,7 @@ def test_unknown_style_from_config_is_a_one_line_error(tmp_path: Path) -> None:
     )
     proc = dictgen("generate", cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr == "error: ts_style: 'class' is not one of const, enum\n"
+    assert proc.stderr == 'error: pyproject.toml: [tool.dictgen] ts_style: must be "const" or "enum"\n'
     assert not (tmp_path / "generated").exists()
 
 
