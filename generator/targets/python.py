@@ -89,7 +89,9 @@ def _black(path: str, source: str) -> bytes:
     from black.mode import Mode, TargetVersion
     from black.parsing import InvalidInput
 
-    mode = Mode(target_versions={TargetVersion.PY39}, line_length=100)
+    mode = Mode(
+        target_versions={TargetVersion.PY39}
+    )  # black's defaults: vendored code passes `black --check`
     try:
         return format_str(source, mode=mode).encode("utf-8")
     except InvalidInput as exc:

@@ -94,9 +94,7 @@ def _assert_package_ok(package_root: Path, expected: dict[str, Any], with_mypy: 
         BIN / "ruff", "check", "--isolated", "--target-version", "py39", "juhe_grabticket", cwd=package_root
     )
     assert lint.returncode == 0, lint.stdout[-3000:]
-    fmt = _tool(
-        BIN / "black", "--check", "-q", "-l", "100", "-t", "py39", "juhe_grabticket", cwd=package_root
-    )
+    fmt = _tool(BIN / "black", "--check", "-q", "-t", "py39", "juhe_grabticket", cwd=package_root)
     assert fmt.returncode == 0, fmt.stderr
     if with_mypy:
         cache = Path(tempfile.gettempdir()) / "dictgen-test-mypy-cache"  # the stdlib part is reused

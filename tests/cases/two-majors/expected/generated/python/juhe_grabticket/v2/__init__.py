@@ -39,7 +39,9 @@ class CodeEnum(str, Enum):
     def from_code(cls, code: int | str) -> Self:
         """The member for ``code`` (``4`` or ``"4"``); ValueError naming the enum when unknown."""
         if isinstance(code, bool) or not isinstance(code, (int, str)):
-            raise TypeError(f"{cls.__name__} codes are str or int, not {type(code).__name__}")
+            raise TypeError(
+                f"{cls.__name__} codes are str or int, not {type(code).__name__}"
+            )
         for member in cls:
             if member.value == str(code):
                 return member
