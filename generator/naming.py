@@ -189,10 +189,25 @@ def _class_names(keys: list[str]) -> dict[str, str]:
     return {key: names[key] for key in keys}
 
 
+@dataclass(frozen=True)
+class Derived:
+    """Identifiers the targets derive from a class name: TypeScript's label record, type guard
+    and label lookup (``SeatClassLabels``, ``isSeatClass``, ``seatClassFromLabel``)."""
+
+    labels: str
+    guard: str
+    from_label: str
+
+
+def derived(class_name: str) -> Derived:
+    """The names derived from ``class_name``; class naming keeps them unique too."""
+    lower = class_name[0].lower() + class_name[1:]
+    return Derived(f"{class_name}Labels", f"is{class_name}", f"{lower}FromLabel")
+
+
 def _class_footprint(name: str) -> set[str]:
-    """Every identifier the targets derive from a class name."""
-    lower = name[0].lower() + name[1:]
-    return {name, f"{name}Labels", f"is{name}", f"{lower}FromLabel"}
+    names = derived(name)
+    return {name, names.labels, names.guard, names.from_label}
 
 
 def _itself(name: str) -> set[str]:

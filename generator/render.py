@@ -14,7 +14,7 @@ from generator import __version__
 from generator.errors import RenderError
 from generator.escape import FILTERS, Untrusted
 from generator.model import Snapshot
-from generator.naming import Names
+from generator.naming import Derived, Names, derived
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 if not BUILTIN_TEMPLATES.is_dir():  # running from a source checkout
@@ -48,6 +48,7 @@ class DictionaryView:
     key: Untrusted
     msg: Untrusted
     class_name: str
+    derived: Derived
     entries: tuple[EntryView, ...]
 
 
@@ -72,6 +73,7 @@ def build_views(snapshots: Sequence[Snapshot], names: Mapping[str, Names]) -> li
                 Untrusted(d.key),
                 Untrusted(d.msg),
                 named.classes[d.key],
+                derived(named.classes[d.key]),
                 tuple(
                     EntryView(Untrusted(e.code), Untrusted(e.label), named.members[d.key][e.code])
                     for e in d.entries

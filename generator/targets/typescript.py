@@ -22,23 +22,12 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
     common = {"newest": newest, "majors": views, "style": options.ts_style}
     files: Files = {}
     for view in views:
-        source = templates.render(
-            "typescript/major.ts.j2", major=view, style=options.ts_style, from_label=_from_label_names(view)
-        )
+        source = templates.render("typescript/major.ts.j2", major=view, style=options.ts_style)
         files[f"{PACKAGE}/src/v{view.major}/index.ts"] = _encode(source)
     files[f"{PACKAGE}/src/index.ts"] = _encode(templates.render("typescript/index.ts.j2", **common))
     files[f"{PACKAGE}/package.json"] = _encode(templates.render("typescript/package.json.j2", **common))
     files[f"{PACKAGE}/tsconfig.json"] = _encode(templates.render("typescript/tsconfig.json.j2", **common))
     return files
-
-
-def from_label_name(class_name: str) -> str:
-    """``SeatClass`` -> ``seatClassFromLabel`` (naming.py reserves it alongside the class name)."""
-    return class_name[0].lower() + class_name[1:] + "FromLabel"
-
-
-def _from_label_names(view: MajorView) -> dict[str, str]:
-    return {d.class_name: from_label_name(d.class_name) for d in view.dictionaries}
 
 
 def _encode(source: str) -> bytes:

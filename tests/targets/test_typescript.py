@@ -17,7 +17,6 @@ from generator import naming, pipeline
 from generator.config import Settings
 from generator.escape import needs_escape
 from generator.snapshot import canonical_sha256
-from generator.targets.typescript import from_label_name
 from tests.helpers import ROOT, SAMPLE, dictgen, sample_result, tree, write_snapshot
 from tests.strategies import results
 
@@ -333,8 +332,3 @@ def test_unknown_style_from_config_is_a_one_line_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr == 'error: pyproject.toml: [tool.dictgen] ts_style: must be "const" or "enum"\n'
     assert not (tmp_path / "generated").exists()
-
-
-def test_from_label_name_is_reserved_by_naming() -> None:
-    for name in ("SeatClass", "A", "Dictionary1", "X_Y"):
-        assert from_label_name(name) in naming._class_footprint(name)
