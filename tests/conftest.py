@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from generator.cli import cli
 from tests.helpers import ROOT
 
 Run = Callable[..., Result]
+
+# Property tests judge correctness, not speed (benchmarks do that): no per-example deadline,
+# which would make a loaded CI machine fail at random.
+settings.register_profile("dictgen", deadline=None, print_blob=True)
+settings.load_profile("dictgen")
 
 
 @pytest.fixture
