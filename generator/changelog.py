@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 from generator.diff import Change, Report, compare
 from generator.model import Snapshot
 from generator.report import md_escape
+from generator.snapshot import parse_utc
 
 FILENAME = "CHANGELOG.md"
 HEADER = """\
@@ -47,8 +47,8 @@ def render_changelog(snapshots: Sequence[Snapshot], accepted: Mapping[str, str])
 
 def release_date(snapshot: Snapshot) -> str:
     """The UTC date on which the snapshot was retrieved (YYYY-MM-DD)."""
-    stamp = datetime.fromisoformat(snapshot.retrieved_at.replace("Z", "+00:00"))
-    return stamp.astimezone(UTC).date().isoformat()
+    moment = parse_utc(snapshot.retrieved_at)  # the loader has validated it
+    return moment.date().isoformat() if moment else snapshot.retrieved_at[:10]
 
 
 def _initial(snapshot: Snapshot) -> str:

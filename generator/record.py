@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,7 @@ def record(upstream: Upstream, folder: Path, check: bool = False, retrieved_at: 
         if check:
             return Outcome("differs", str(FIRST), note="no snapshot yet")
         fresh = Snapshot(FIRST, upstream.source, stamp, sha, upstream.tips, upstream.dictionaries)
-        return _write(upstream, folder, [fresh], None)
+        return _write(upstream, folder, [fresh], None, {})
     newest = snapshots[-1]
     if sha == newest.sha256:
         return Outcome("up_to_date", str(newest.version))
@@ -63,21 +64,26 @@ def record(upstream: Upstream, folder: Path, check: bool = False, retrieved_at: 
         return Outcome("up_to_date", str(newest.version), report, note="only order or ignored keys differ")
     version = Version.parse(following)
     assert version is not None  # next_version() always returns MAJOR.MINOR.PATCH
-    fresh = replace(candidate, version=version)
-    report = compare(newest, fresh, accepted)  # the same changes, now titled OLD -> NEW
+    report = replace(report, new_version=following)  # the same changes, now titled OLD -> NEW
     if check:
         return Outcome("differs", following, report)
-    return _write(upstream, folder, [*snapshots, fresh], report)
+    return _write(upstream, folder, [*snapshots, replace(candidate, version=version)], report, accepted)
 
 
-def _write(upstream: Upstream, folder: Path, snapshots: list[Snapshot], report: Report | None) -> Outcome:
+def _write(
+    upstream: Upstream,
+    folder: Path,
+    snapshots: list[Snapshot],
+    report: Report | None,
+    accepted: Mapping[str, str],
+) -> Outcome:
     """Write the newest snapshot of ``snapshots`` and the regenerated changelog, atomically."""
     new = snapshots[-1]
     target = folder / f"{new.version}.json"
     if target.exists():
         raise DictgenError(str(target), "already exists: the snapshot history is inconsistent")
     data = dump_snapshot(new.version, new.source, new.retrieved_at, upstream.result)
-    changelog = render_changelog(snapshots, load_accepted(folder / ACCEPTED))
+    changelog = render_changelog(snapshots, accepted)
     # The new snapshot goes in first, so the changelog never names a version that is not on disk.
     written = write_files({target: data, folder / CHANGELOG: changelog})
     return Outcome("recorded", str(new.version), report, tuple(written))

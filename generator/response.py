@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from generator.errors import DictgenError, FetchError, SnapshotError
+from generator.escape import needs_escape
 from generator.model import Dictionary
 from generator.snapshot import parse_json, validate_result
 
 MAX_BYTES = 5 * 1024 * 1024
 REDACTED = "***"
-_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 # Juhe system-level error codes: (meaning, worth retrying later).
 SYSTEM_ERRORS: dict[int, tuple[str, bool]] = {
@@ -73,7 +73,7 @@ class Redactor:
 
 def one_line(text: str, limit: int = 160) -> str:
     """Untrusted text made safe for a terminal: no control or bidi characters, bounded length."""
-    flat = " ".join(_UNPRINTABLE.sub(" ", text).split())
+    flat = " ".join("".join(" " if needs_escape(ch) else ch for ch in text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -206,7 +206,7 @@ def _validate_header(doc: dict[str, Any], stem: str | None, problems: Problems) 
     if isinstance(source, str) and "key" in parse_qs(urlsplit(source).query):
         problems.append(("source", "must not contain the API key"))
     stamp = doc.get("retrieved_at")
-    if isinstance(stamp, str) and not _is_utc(stamp):
+    if isinstance(stamp, str) and parse_utc(stamp) is None:
         problems.append(("retrieved_at", f"{stamp!r} is not an ISO-8601 UTC time"))
     digest = doc.get("sha256")
     if isinstance(digest, str) and not _HEX64.fullmatch(digest):
@@ -214,12 +214,14 @@ def _validate_header(doc: dict[str, Any], stem: str | None, problems: Problems) 
     return version
 
 
-def _is_utc(stamp: str) -> bool:
+def parse_utc(stamp: str) -> datetime | None:
+    """An ISO-8601 time in UTC (``Z`` or ``+00:00``), or None when ``stamp`` is not one."""
     try:
-        offset = datetime.fromisoformat(stamp.replace("Z", "+00:00")).utcoffset()
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
-        return False
-    return offset is not None and not offset
+        return None
+    offset = moment.utcoffset()
+    return moment if offset is not None and not offset else None
 
 
 def snapshot_from_doc(doc: Any, where: str, stem: str | None = None, warn: Warn = _stderr) -> Snapshot:
