@@ -65,7 +65,7 @@ def _section(snapshot: Snapshot, report: Report) -> str:
         return "\n".join(lines) + "\n"
     lines.append(f"Bump: {report.bump} (from {report.old_version}).")
     expected = report.next_version()
-    if expected != str(snapshot.version):
+    if expected != snapshot.version:
         lines += [
             "",
             f"Note: the changes call for version {expected}, but this snapshot is {snapshot.version}.",

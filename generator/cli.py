@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-from generator import __version__, config
+from generator import __version__, config, diff, fetch, pipeline, record, report, response, sides
+from generator.choices import FAIL_ON_LEVELS, REPORT_FORMATS, TARGETS, TS_STYLES, FailOn, ReportFormat
 from generator.errors import DictgenError, SnapshotError
 
 OK, DIFFERENT, ERROR = 0, 1, 2
@@ -65,14 +66,14 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--target",
             "targets",
             multiple=True,
-            type=click.Choice(config.TARGET_NAMES),
+            type=click.Choice(TARGETS),
             help="Target to render; repeatable [python, or [tool.dictgen] targets].",
         ),
         click.option("--templates", type=path, help="Folder whose templates override built-in ones."),
         click.option(
             "--strict-names/--no-strict-names", default=None, help="Fail when an entry has no curated name."
         ),
-        click.option("--ts-style", type=click.Choice(["const", "enum"]), help="TypeScript style [const]."),
+        click.option("--ts-style", type=click.Choice(TS_STYLES), help="TypeScript style [const]."),
         click.option("--sql-prefix", help="Table name prefix for SQL seeds [juhe_]."),
     ]
     for decorator in reversed(decorators):
@@ -92,8 +93,6 @@ def cli(debug: bool) -> None:
 @handles_errors
 def generate(**options: Any) -> int:
     """Render every target and write it to the output folder."""
-    from generator import pipeline
-
     settings = _settings(**options)
     actions = pipeline.generate(settings)
     for action in actions:
@@ -107,8 +106,6 @@ def generate(**options: Any) -> int:
 @handles_errors
 def check(**options: Any) -> int:
     """Exit 1 when the output folder differs from a fresh render (for CI)."""
-    from generator import pipeline
-
     settings = _settings(**options)
     differences = pipeline.check(settings)
     for difference in differences:
@@ -141,8 +138,6 @@ def fetch_command(
     check: bool,
 ) -> int:
     """Download the live dictionary and record it as the next snapshot version."""
-    from generator import fetch
-
     key = fetch.read_key(key_env, key_file)
     upstream = fetch.fetch(fetch.Request(url or fetch.DEFAULT_URL, key, timeout, retries))
     return _record(upstream, snapshots, check)
@@ -155,17 +150,13 @@ def fetch_command(
 @handles_errors
 def import_command(file: Path, snapshots: Path | None, check: bool) -> int:
     """Record a saved API response (FILE, or - for stdin) like ``fetch`` would."""
-    from generator import fetch, response
-
     where = "<stdin>" if str(file) == "-" else str(file)
     upstream = response.decode_response(response.read_saved(file), where, fetch.DEFAULT_URL)
     return _record(upstream, snapshots, check)
 
 
-def _record(upstream: Any, snapshots: Path | None, check: bool) -> int:
+def _record(upstream: response.Upstream, snapshots: Path | None, check: bool) -> int:
     """Record (or with ``check`` only compare) and report the outcome."""
-    from generator import record
-
     folder = _settings(snapshots=snapshots).snapshots
     outcome = record.record(upstream, folder, check)
     for line in record.summary(outcome, folder):
@@ -180,13 +171,13 @@ def _record(upstream: Any, snapshots: Path | None, check: bool) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "markdown", "github", "junit"]),
+    type=click.Choice(REPORT_FORMATS),
     default="text",
     show_default=True,
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(["breaking", "dangerous", "any", "never"]),
+    type=click.Choice(FAIL_ON_LEVELS),
     default="breaking",
     show_default=True,
     help="Exit 1 when a change reaches this severity.",
@@ -194,12 +185,15 @@ def _record(upstream: Any, snapshots: Path | None, check: bool) -> int:
 @click.option("--accepted", type=click.Path(path_type=Path), help="Accept file [SNAPSHOTS/accepted.toml].")
 @handles_errors
 def diff_command(
-    old: str | None, new: str | None, snapshots: Path | None, fmt: str, fail_on: str, accepted: Path | None
+    old: str | None,
+    new: str | None,
+    snapshots: Path | None,
+    fmt: ReportFormat,
+    fail_on: FailOn,
+    accepted: Path | None,
 ) -> int:
     """Classify the changes from OLD to NEW (versions, snapshot or response files) [previous, newest]."""
-    from generator import diff, report
-
-    result = diff.run(old, new, _settings(snapshots=snapshots).snapshots, accepted)
+    result = sides.run(old, new, _settings(snapshots=snapshots).snapshots, accepted)
     click.echo(report.render_report(result, fmt, fail_on), nl=False)
     return DIFFERENT if diff.fails(result, fail_on) else OK
 

@@ -8,11 +8,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from generator.choices import TARGETS, TS_STYLES, Target, TsStyle
 from generator.errors import ConfigError
-from generator.targets import TARGETS
-from generator.targets.typescript import STYLES as TS_STYLES
-
-TARGET_NAMES = tuple(TARGETS)
 
 # SQL seeds print table names unquoted: only a lowercase identifier prefix is safe in every
 # dialect, and 40 characters leave room for "dictionary_entry" within 63 bytes (PostgreSQL).
@@ -26,10 +23,10 @@ class Settings:
     snapshots: Path = Path("snapshots")
     out: Path = Path("generated")
     names: Path = Path("names.toml")
-    targets: tuple[str, ...] = ("python",)
+    targets: tuple[Target, ...] = ("python",)
     templates: Path | None = None
     strict_names: bool = False
-    ts_style: str = "const"
+    ts_style: TsStyle = "const"
     sql_prefix: str = "juhe_"
 
     def __post_init__(self) -> None:
@@ -65,7 +62,7 @@ def load(pyproject: Path = Path("pyproject.toml")) -> Settings:
 def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
     if key in _PATHS and isinstance(value, str):
         return base / value
-    if key == "targets" and isinstance(value, list) and value and all(v in TARGET_NAMES for v in value):
+    if key == "targets" and isinstance(value, list) and value and all(v in TARGETS for v in value):
         return tuple(dict.fromkeys(value))
     if key == "strict_names" and isinstance(value, bool):
         return value
@@ -74,7 +71,7 @@ def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
     if key == "ts_style" and value in TS_STYLES:
         return value
     expected = {
-        "targets": f"a non-empty list of {', '.join(TARGET_NAMES)}",
+        "targets": f"a non-empty list of {', '.join(TARGETS)}",
         "strict_names": "true or false",
         "ts_style": " or ".join(f'"{s}"' for s in TS_STYLES),
     }

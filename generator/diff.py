@@ -5,42 +5,29 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from generator.errors import DictgenError, SnapshotError
-from generator.escape import needs_escape
+from generator.choices import BUMPS, KINDS, SEVERITIES, Bump, FailOn, Kind, Severity
+from generator.escape import show
 from generator.model import Dictionary, Snapshot, Version
-from generator.response import decode_response
-from generator.snapshot import (
-    canonical_sha256,
-    load_snapshots,
-    parse_json,
-    snapshot_from_doc,
-)
 
-ACCEPTED = "accepted.toml"
-SEVERITIES = ("breaking", "dangerous", "non_breaking", "cosmetic")
-BUMPS = ("major", "minor", "patch", "none")
-BUMP_OF = {"breaking": "major", "dangerous": "minor", "non_breaking": "minor", "cosmetic": "patch"}
-# In order of precedence: a report lists breaking changes first, and within a severity by kind.
-_FIRST_KINDS = ("dictionary_removed", "dictionary_renamed", "entry_removed", "code_renamed", "label_changed")
-KINDS = (
-    *_FIRST_KINDS,
-    "label_swapped",
-    "entry_added",
-    "dictionary_added",
-    "description_changed",
-    "tips_changed",
-)
-FAIL_ON = {"breaking": ("breaking",), "dangerous": ("breaking", "dangerous"), "any": SEVERITIES, "never": ()}
+BUMP_OF: dict[Severity, Bump] = {
+    "breaking": "major",
+    "dangerous": "minor",
+    "non_breaking": "minor",
+    "cosmetic": "patch",
+}
+FAIL_ON: dict[FailOn, tuple[Severity, ...]] = {
+    "breaking": ("breaking",),
+    "dangerous": ("breaking", "dangerous"),
+    "any": SEVERITIES,
+    "never": (),
+}
 # A side that has no version yet (a raw API response); real snapshots start at 1.0.0.
 UNVERSIONED = Version(0, 0, 0)
-_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 # Full-width and CJK punctuation that NFKC leaves alone but that reads the same as ASCII.
 _PUNCTUATION = {
     **dict.fromkeys((0x201C, 0x201D, 0x300C, 0x300D, 0x300E, 0x300F), '"'),
@@ -54,8 +41,8 @@ _PUNCTUATION = {
 class Change:
     """One classified difference between two snapshots."""
 
-    kind: str
-    severity: str
+    kind: Kind
+    severity: Severity
     dictionary: str | None
     code: str | None
     old: str | None
@@ -68,30 +55,18 @@ class Change:
 class Report:
     """Every change from ``old`` to ``new`` and the version bump they call for."""
 
-    old_version: str | None
+    old_version: Version | None
     old_sha256: str
-    new_version: str | None
+    new_version: Version | None
     new_sha256: str
     changes: tuple[Change, ...]
-    bump: str
+    bump: Bump
 
-    def next_version(self) -> str | None:
+    def next_version(self) -> Version | None:
         """The old version bumped by ``bump``; None when nothing changed or the old side is unversioned."""
-        old = Version.parse(self.old_version) if self.old_version else None
-        if self.bump == "none" or old is None:
+        if self.bump == "none" or self.old_version is None:
             return None
-        return str(old.bump(self.bump))
-
-
-def show(text: str | None) -> str:
-    """Quote a value for a one-line message: controls, separators and invisibles become escapes."""
-    if text is None:
-        return "(none)"
-    body = "".join(
-        (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}") if needs_escape(ch) else ch
-        for ch in text.replace("\\", "\\\\").replace('"', '\\"')
-    )
-    return f'"{body}"'
+        return self.old_version.bump(self.bump)
 
 
 def normalize_label(label: str) -> str:
@@ -108,8 +83,8 @@ def fingerprint(*ident: str | None) -> str:
 
 
 def _change(
-    kind: str,
-    severity: str,
+    kind: Kind,
+    severity: Severity,
     where: tuple[str | None, str | None],
     values: tuple[str | None, str | None],
     message: str,
@@ -126,14 +101,14 @@ def compare(old: Snapshot, new: Snapshot, accepted: Mapping[str, str] | None = N
     changes = _dictionary_changes(old, new) + _tips_changes(old, new)
     changes = [_apply_accepted(c, accepted or {}) for c in changes]
     changes.sort(key=lambda c: (SEVERITIES.index(c.severity), KINDS.index(c.kind)))
-    bump = min((BUMP_OF[c.severity] for c in changes), key=BUMPS.index, default="none")
-    old_version = None if old.version == UNVERSIONED else str(old.version)
+    bump: Bump = min((BUMP_OF[c.severity] for c in changes), key=BUMPS.index, default="none")
+    old_version = None if old.version == UNVERSIONED else old.version
     unversioned = new.version == UNVERSIONED or (new.version == old.version and new.sha256 != old.sha256)
-    new_version = None if unversioned else str(new.version)
+    new_version = None if unversioned else new.version
     return Report(old_version, old.sha256, new_version, new.sha256, tuple(changes), bump)
 
 
-def fails(report: Report, fail_on: str) -> bool:
+def fails(report: Report, fail_on: FailOn) -> bool:
     """True when a change reaches the ``--fail-on`` level."""
     return any(c.severity in FAIL_ON[fail_on] for c in report.changes)
 
@@ -245,7 +220,7 @@ def _swaps(key: str, old: dict[str, str], new: dict[str, str], changed: list[str
 
 def _label_change(key: str, code: str, before: str, after: str) -> Change:
     cosmetic = normalize_label(before) == normalize_label(after)
-    severity = "cosmetic" if cosmetic else "breaking"
+    severity: Severity = "cosmetic" if cosmetic else "breaking"
     note = " (same text after normalisation)" if cosmetic else ""
     message = f"entry {show(code)} label changed: {show(before)} -> {show(after)}{note}"
     return _change("label_changed", severity, (key, code), (before, after), message)
@@ -258,65 +233,3 @@ def _tips_changes(old: Snapshot, new: Snapshot) -> list[Change]:
     values = (json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False))
     message = f"tips changed ({len(before)} -> {len(after)} tips)"
     return [_change("tips_changed", "cosmetic", (None, None), values, message)]
-
-
-def load_accepted(path: Path) -> dict[str, str]:
-    """Read ``[accepted]`` fingerprint = "reason" pairs from accepted.toml; a missing file is empty."""
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DictgenError(str(path), f"cannot read: {exc}") from None
-    unknown = sorted(doc.keys() - {"accepted"})
-    if unknown:
-        raise DictgenError(str(path), f"unknown key {show(unknown[0])} (expected only [accepted])")
-    table = doc.get("accepted", {})
-    if not isinstance(table, dict):
-        raise DictgenError(str(path), 'accepted must be a table of fingerprint = "reason"')
-    for key, reason in table.items():
-        if not _FINGERPRINT.fullmatch(key):
-            raise DictgenError(f"{path}: accepted.{show(key)}", "not a fingerprint (16 lowercase hex digits)")
-        if not isinstance(reason, str) or not reason.strip():
-            raise DictgenError(f"{path}: accepted.{key}", "the reason must be a non-empty string")
-    return dict(table)
-
-
-def side_from_file(path: Path) -> Snapshot:
-    """Load a snapshot file, or a raw API response ``{"reason", "result", "error_code"}`` (unversioned)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SnapshotError(str(path), [("", exc.strerror or str(exc))]) from None
-    doc = parse_json(data, str(path))
-    if isinstance(doc, dict) and "version" in doc:
-        return snapshot_from_doc(doc, str(path))
-    upstream = decode_response(data, str(path), str(path))
-    sha = canonical_sha256(upstream.result)
-    return Snapshot(UNVERSIONED, str(path), "", sha, upstream.tips, upstream.dictionaries)
-
-
-def resolve_side(arg: str, history: list[Snapshot]) -> Snapshot:
-    """A CLI argument: a version in the snapshot history, else a snapshot or response file."""
-    version = Version.parse(arg)
-    found = next((s for s in history if s.version == version), None)
-    if found is not None:
-        return found
-    path = Path(arg)
-    if version is not None and not path.exists():
-        known = ", ".join(str(s.version) for s in history) or "none"
-        raise DictgenError(arg, f"no such snapshot version (known: {known})")
-    return side_from_file(path)
-
-
-def run(old: str | None, new: str | None, snapshots: Path, accepted: Path | None = None) -> Report:
-    """Resolve OLD and NEW (default: the previous and the newest snapshot) and compare them."""
-    versioned = old is None or new is None or any(Version.parse(arg) for arg in (old, new))
-    history = load_snapshots(snapshots) if versioned else []
-    # load_snapshots raises rather than return an empty history, so the defaults exist.
-    after = resolve_side(new, history) if new is not None else history[-1]
-    earlier = [s for s in history if s.version < after.version]
-    before = resolve_side(old, history) if old is not None else (earlier or [after])[-1]
-    if after.version == UNVERSIONED:
-        after = replace(after, version=before.version)
-    return compare(before, after, load_accepted(accepted or snapshots / ACCEPTED))

@@ -175,6 +175,20 @@ def sql_comment(value: Untrusted | str) -> str:
     return _escape(_text(value), {"\\": "\\\\"}, _py_code_point)
 
 
+# --- one-line messages ------------------------------------------------------------------
+
+
+def show(text: str | None) -> str:
+    """Quote a value for a one-line message: controls, separators and invisibles become escapes."""
+    if text is None:
+        return "(none)"
+    body = "".join(
+        (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}") if needs_escape(ch) else ch
+        for ch in text.replace("\\", "\\\\").replace('"', '\\"')
+    )
+    return f'"{body}"'
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "py_str": py_str,
     "py_docstring": py_docstring,

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
+from generator.choices import Bump
+
 _SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 
@@ -26,7 +28,7 @@ class Version:
             return None
         return cls(*(int(part) for part in match.groups()))
 
-    def bump(self, kind: str) -> Version:
+    def bump(self, kind: Bump) -> Version:
         """Return the next version for a ``major``, ``minor`` or ``patch`` bump."""
         if kind == "major":
             return Version(self.major + 1, 0, 0)

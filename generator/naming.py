@@ -9,16 +9,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from generator.errors import NamingError
+from generator.curated import Curated, CuratedName
 from generator.model import Dictionary, Entry, Snapshot
-from generator.snapshot import json_path
 
-UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _ASCII_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_NAME = 60
@@ -53,103 +49,12 @@ RESERVED_CLASS_NAMES = frozenset("""
 
 
 @dataclass(frozen=True)
-class CuratedName:
-    """A member name chosen by hand in names.toml, with the line it stands on."""
-
-    name: str
-    line: int
-
-
-class CuratedTable(dict[str, CuratedName]):
-    """One ``[dictionary]`` table of names.toml: code -> name, and the line of its header."""
-
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-
-
-Curated = Mapping[str, CuratedTable]
-
-
-@dataclass(frozen=True)
 class Names:
     """The identifiers of one snapshot."""
 
     classes: Mapping[str, str]
     members: Mapping[str, Mapping[str, str]]
     fallbacks: tuple[tuple[str, str, str], ...]  # (dictionary, code, name) not from names.toml
-
-
-def load_curated(path: Path) -> dict[str, CuratedTable]:
-    """Read names.toml: ``[dictionary]`` tables of ``"code" = "UPPER_SNAKE"``; a missing file is empty."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NamingError(str(path), f"cannot read: {exc}") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise NamingError(str(path), f"invalid TOML: {exc}") from None
-    lines = _line_index(text)
-    curated: dict[str, CuratedTable] = {}
-    for table, entries in doc.items():
-        if not isinstance(entries, dict):
-            raise NamingError(f"{path}:{lines.get((table, None), 0)}", f"{table!r} must be a table")
-        seen: dict[str, str] = {}
-        curated[table] = CuratedTable(lines.get((table, None), 0))
-        for code, name in entries.items():
-            where = f"{path}:{lines.get((table, code), 0)}"
-            if not isinstance(name, str) or not UPPER_SNAKE.fullmatch(name):
-                raise NamingError(
-                    where, f"{_table(table)} {code!r}: {name!r} is not an UPPER_SNAKE_CASE name"
-                )
-            if name in seen:
-                raise NamingError(
-                    where, f"{_table(table)} {name} is used for both {seen[name]!r} and {code!r}"
-                )
-            seen[name] = code
-            curated[table][code] = CuratedName(name, lines.get((table, code), 0))
-    return curated
-
-
-def _line_index(text: str) -> dict[tuple[str, str | None], int]:
-    """Map (table, key) and (table, None) to 1-based line numbers, for error messages."""
-    index: dict[tuple[str, str | None], int] = {}
-    table = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        try:
-            parsed = tomllib.loads(line)
-        except tomllib.TOMLDecodeError:
-            continue
-        if line.lstrip().startswith("[") and len(parsed) == 1:
-            table = next(iter(parsed))
-            index.setdefault((table, None), number)
-        elif len(parsed) == 1:
-            index.setdefault((table, next(iter(parsed))), number)
-    return index
-
-
-def check_curated(curated: Curated, snapshots: Iterable[Snapshot], path: Path) -> None:
-    """Fail when names.toml names a dictionary or code that no rendered snapshot has."""
-    known: dict[str, set[str]] = {}
-    for snap in snapshots:
-        for dictionary in snap.dictionaries:
-            known.setdefault(dictionary.key, set()).update(e.code for e in dictionary.entries)
-    for table, entries in curated.items():
-        if table not in known:
-            raise NamingError(
-                f"{path}:{entries.line}", f"{_table(table)}: no such dictionary in the snapshots"
-            )
-        for code, curated_name in entries.items():
-            if code not in known[table]:
-                raise NamingError(f"{path}:{curated_name.line}", f"{_table(table)} {code!r}: no such code")
-
-
-def _table(key: str) -> str:
-    """A dictionary key as a names.toml table header, escaped so any key shows on one line."""
-    return f"[{json_path('', key)}]"
 
 
 def assign(snapshot: Snapshot, curated: Curated) -> Names:

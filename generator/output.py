@@ -14,12 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.choices import Target
 from generator.errors import DictgenError
+from generator.views import Files
 
 MANIFEST = "manifest.json"
 DIFF_LINES = 20
 
-Rendered = Mapping[str, Mapping[str, bytes]]  # target -> relative path -> content
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``generate`` leaves on disk: ``files`` with exactly these bytes (the manifest last),
+    and owned files no longer produced, to delete. ``check`` compares the same plan."""
+
+    out: Path
+    files: dict[Path, bytes]
+    stale: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ def _owned_path(rel: str) -> bool:
     )
 
 
-def _manifest(previous: dict[str, Any], rendered: Rendered, snapshots: list[str]) -> bytes:
+def _manifest(previous: dict[str, Any], rendered: Mapping[Target, Files], snapshots: list[str]) -> bytes:
     targets = dict(previous["targets"])
     for target, files in rendered.items():
         targets[target] = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
@@ -73,15 +83,15 @@ def _manifest(previous: dict[str, Any], rendered: Rendered, snapshots: list[str]
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _plan(out: Path, rendered: Rendered, snapshots: list[str]) -> tuple[dict[str, bytes], list[str]]:
-    """All files ``generate`` owns after this run (manifest included), and owned files to delete."""
+def plan(
+    out: Path, rendered: Mapping[Target, Files], snapshots: list[str], beside: Mapping[Path, bytes]
+) -> Plan:
+    """The plan for ``out``: rendered files, ``beside`` (files kept elsewhere), the manifest."""
     previous = _read_manifest(out)
-    wanted: dict[str, bytes] = {}
-    for files in rendered.values():
-        wanted.update(files)
-    owned_before = {p for t in rendered for p in previous["targets"].get(t, {})}
-    wanted[MANIFEST] = _manifest(previous, rendered, snapshots)
-    return wanted, sorted(owned_before - wanted.keys())
+    wanted = {out / rel: data for files in rendered.values() for rel, data in files.items()}
+    owned_before = {out / p for t in rendered for p in previous["targets"].get(t, {})}
+    files = wanted | dict(beside) | {out / MANIFEST: _manifest(previous, rendered, snapshots)}
+    return Plan(out, files, tuple(sorted(owned_before - files.keys())))
 
 
 def _read(path: Path) -> bytes | None:
@@ -91,22 +101,15 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def write(
-    out: Path, rendered: Rendered, snapshots: list[str], beside: Mapping[Path, bytes] | None = None
-) -> list[str]:
-    """Write changed files (and ``beside``, files kept elsewhere) as one set, then delete owned
-    files no longer produced; report each action."""
-    wanted, stale = _plan(out, rendered, snapshots)
-    manifest = wanted.pop(MANIFEST)
-    files = (
-        {out / rel: data for rel, data in wanted.items()} | dict(beside or {}) | {out / MANIFEST: manifest}
-    )
-    changed = write_files(files)
-    for rel in stale:
-        if (out / rel).is_file() or (out / rel).is_symlink():
-            (out / rel).unlink()
-        _prune_empty(out, (out / rel).parent)
-    return [f"wrote {path}" for path in changed] + [f"deleted {out / rel}" for rel in stale]
+def write(plan: Plan) -> list[str]:
+    """Write the planned files that changed as one set, then delete owned files no longer
+    produced; report each action."""
+    changed = write_files(plan.files)
+    for path in plan.stale:
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+        _prune_empty(plan.out, path.parent)
+    return [f"wrote {path}" for path in changed] + [f"deleted {path}" for path in plan.stale]
 
 
 def write_files(files: Mapping[Path, bytes]) -> list[Path]:
@@ -163,11 +166,10 @@ def _prune_empty(out: Path, folder: Path) -> None:
         folder = folder.parent
 
 
-def check(out: Path, rendered: Rendered, snapshots: list[str]) -> list[Difference]:
-    """Compare what ``generate`` would write with the disk; an empty list means up to date."""
-    wanted, stale = _plan(out, rendered, snapshots)
-    found = [d for rel, data in wanted.items() if (d := compare_file(out / rel, data)) is not None]
-    return found + [Difference("extra", str(out / rel)) for rel in stale if (out / rel).exists()]
+def check(plan: Plan) -> list[Difference]:
+    """Compare the plan with the disk; an empty list means up to date."""
+    found = [d for path, data in plan.files.items() if (d := compare_file(path, data)) is not None]
+    return found + [Difference("extra", str(path)) for path in plan.stale if path.exists()]
 
 
 def compare_file(path: Path, expected: bytes) -> Difference | None:

@@ -7,12 +7,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from generator.accepted import ACCEPTED, load_accepted
 from generator.changelog import FILENAME as CHANGELOG
 from generator.changelog import render_changelog
-from generator.diff import ACCEPTED, Report, compare, load_accepted
+from generator.choices import Status
+from generator.diff import Report, compare
 from generator.errors import DictgenError
 from generator.model import Snapshot, Version
 from generator.output import write_files
+from generator.report import render_report
 from generator.response import Upstream
 from generator.snapshot import canonical_sha256, dump_snapshot, load_snapshots
 
@@ -23,8 +26,8 @@ FIRST = Version(1, 0, 0)
 class Outcome:
     """What recording decided: ``up_to_date``, ``recorded`` or (with ``check``) ``differs``."""
 
-    status: str
-    version: str
+    status: Status
+    version: Version
     report: Report | None = None
     written: tuple[Path, ...] = ()
     note: str = ""
@@ -49,25 +52,23 @@ def record(upstream: Upstream, folder: Path, check: bool = False, retrieved_at: 
     stamp = retrieved_at or utc_now()
     if not snapshots:
         if check:
-            return Outcome("differs", str(FIRST), note="no snapshot yet")
+            return Outcome("differs", FIRST, note="no snapshot yet")
         fresh = Snapshot(FIRST, upstream.source, stamp, sha, upstream.tips, upstream.dictionaries)
         return _write(upstream, folder, [fresh], None, {})
     newest = snapshots[-1]
     if sha == newest.sha256:
-        return Outcome("up_to_date", str(newest.version))
+        return Outcome("up_to_date", newest.version)
     candidate = Snapshot(newest.version, upstream.source, stamp, sha, upstream.tips, upstream.dictionaries)
     accepted = load_accepted(folder / ACCEPTED)
     report = compare(newest, candidate, accepted)
     following = report.next_version()
     if following is None:
         # Nothing a generated file shows changed (order, or keys the loader ignores): nothing to pin.
-        return Outcome("up_to_date", str(newest.version), report, note="only order or ignored keys differ")
-    version = Version.parse(following)
-    assert version is not None  # next_version() always returns MAJOR.MINOR.PATCH
+        return Outcome("up_to_date", newest.version, report, note="only order or ignored keys differ")
     report = replace(report, new_version=following)  # the same changes, now titled OLD -> NEW
     if check:
         return Outcome("differs", following, report)
-    return _write(upstream, folder, [*snapshots, replace(candidate, version=version)], report, accepted)
+    return _write(upstream, folder, [*snapshots, replace(candidate, version=following)], report, accepted)
 
 
 def _write(
@@ -86,13 +87,11 @@ def _write(
     changelog = render_changelog(snapshots, accepted)
     # The new snapshot goes in first, so the changelog never names a version that is not on disk.
     written = write_files({target: data, folder / CHANGELOG: changelog})
-    return Outcome("recorded", str(new.version), report, tuple(written))
+    return Outcome("recorded", new.version, report, tuple(written))
 
 
 def summary(outcome: Outcome, folder: Path) -> list[str]:
     """Lines for stdout: the outcome, then the changes as ``dictgen diff`` prints them."""
-    from generator.report import render_report
-
     note = f"; {outcome.note}" if outcome.note else ""
     if outcome.status == "up_to_date":
         return [f"up to date (version {outcome.version}{note})"]

@@ -9,10 +9,11 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from generator.diff import FAIL_ON, SEVERITIES, Change, Report, show
+from generator.choices import SEVERITIES, FailOn, ReportFormat, Severity
+from generator.diff import FAIL_ON, Change, Report
+from generator.escape import show
 
-FORMATS = ("text", "json", "markdown", "github", "junit")
-HEADINGS = {
+HEADINGS: dict[Severity, str] = {
     "breaking": "Breaking",
     "dangerous": "Dangerous",
     "non_breaking": "Non-breaking",
@@ -24,9 +25,9 @@ _MD_PUNCTUATION = re.compile(r"([!#$&()*+\-.:<>@\[\\\]^_`{|}~])")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def render_report(report: Report, fmt: str, fail_on: str = "breaking") -> str:
+def render_report(report: Report, fmt: ReportFormat, fail_on: FailOn = "breaking") -> str:
     """The report in format ``fmt``; ``fail_on`` decides which changes are errors or failures."""
-    renderers: dict[str, Callable[[Report, str], str]] = {
+    renderers: dict[ReportFormat, Callable[[Report, FailOn], str]] = {
         "text": _text,
         "json": lambda r, _: to_json(r),
         "markdown": lambda r, _: to_markdown(r),
@@ -54,7 +55,7 @@ def summary(report: Report) -> str:
     return f"bump {report.bump}{upcoming}; {len(report.changes)} change(s): {by_severity}"
 
 
-def _text(report: Report, fail_on: str) -> str:
+def _text(report: Report, fail_on: FailOn) -> str:
     lines = [f"{title(report)}: {summary(report)}"]
     for change in report.changes:
         mark = "!" if change.severity in FAIL_ON[fail_on] else " "
@@ -67,13 +68,17 @@ def _text(report: Report, fail_on: str) -> str:
 def to_json(report: Report) -> str:
     """The stable JSON schema: old, new, bump, next_version, changes."""
     doc: dict[str, Any] = {
-        "old": {"version": report.old_version, "sha256": report.old_sha256},
-        "new": {"version": report.new_version, "sha256": report.new_sha256},
+        "old": {"version": _text_or_none(report.old_version), "sha256": report.old_sha256},
+        "new": {"version": _text_or_none(report.new_version), "sha256": report.new_sha256},
         "bump": report.bump,
-        "next_version": report.next_version(),
+        "next_version": _text_or_none(report.next_version()),
         "changes": [_change_doc(c) for c in report.changes],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _change_doc(change: Change) -> dict[str, str | None]:
@@ -117,7 +122,7 @@ def gh_property(text: str) -> str:
     return gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _github(report: Report, fail_on: str) -> str:
+def _github(report: Report, fail_on: FailOn) -> str:
     lines = []
     for change in report.changes:
         if change.severity in FAIL_ON[fail_on]:
@@ -136,13 +141,13 @@ def xml_safe(text: str) -> str:
     return _XML_INVALID.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _junit(report: Report, fail_on: str) -> str:
+def _junit(report: Report, fail_on: FailOn) -> str:
     failing = [c for c in report.changes if c.severity in FAIL_ON[fail_on]]
     counts = {"tests": str(len(report.changes)), "failures": str(len(failing)), "errors": "0"}
     root = ET.Element("testsuites", {"name": "dictgen diff", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": xml_safe(title(report)), **counts, "skipped": "0"})
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("bump", report.bump), ("next_version", report.next_version() or "")):
+    for name, value in (("bump", report.bump), ("next_version", str(report.next_version() or ""))):
         ET.SubElement(properties, "property", name=name, value=value)
     for change in report.changes:
         place = ".".join(show(part) for part in (change.dictionary, change.code) if part is not None)

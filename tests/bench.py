@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from generator import output, pipeline
+from generator.choices import TARGETS
 from generator.config import Settings
 from tests.helpers import ROOT, write_snapshot
 
 REPEAT = 3
-TARGETS = ("python", "typescript", "sql")
 
 
 def _large_result(dictionaries: int, entries: int) -> dict[str, Any]:
@@ -59,13 +59,13 @@ def main() -> int:
         write_snapshot(folder / "snapshots", "1.0.0", _large_result(20, 1000))
         settings = Settings(folder / "snapshots", folder / "out", folder / "none.toml", TARGETS)
         rows.append(
-            ("build 20x1000 entries, pinyin names, 3 targets", _best(lambda: pipeline.build(settings)), 30.0)
+            ("plan 20x1000 entries, pinyin names, 3 targets", _best(lambda: pipeline.plan(settings)), 30.0)
         )
-        built = pipeline.build(settings)
+        plan = pipeline.plan(settings)
         rows.append(
             (
                 "write 20x1000 (first run)",
-                _best(lambda: output.write(settings.out, built.rendered, built.versions)),
+                _best(lambda: output.write(plan)),
                 5.0,
             )
         )

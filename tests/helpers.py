@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from generator import pipeline
+from generator.config import Settings
 from generator.model import Version
 from generator.snapshot import dump_snapshot
 
@@ -54,4 +56,12 @@ def tree(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder``: relative path -> bytes."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def planned(settings: Settings) -> dict[str, bytes]:
+    """The files ``generate`` would write below ``settings.out``: relative path -> bytes."""
+    files = pipeline.plan(settings).files
+    return {
+        p.relative_to(settings.out).as_posix(): d for p, d in files.items() if p.is_relative_to(settings.out)
     }

@@ -14,19 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.diff import (
-    BUMP_OF,
-    BUMPS,
-    UNVERSIONED,
-    Change,
-    Report,
-    compare,
-    load_accepted,
-    normalize_label,
-    side_from_file,
-)
+from generator.accepted import load_accepted
+from generator.choices import BUMPS, Bump
+from generator.diff import BUMP_OF, UNVERSIONED, Change, Report, compare, normalize_label
 from generator.errors import DictgenError
 from generator.model import Snapshot, Version
+from generator.sides import side_from_file
 from generator.snapshot import dump_snapshot, snapshot_from_doc
 from tests.conftest import Run
 from tests.helpers import write_snapshot
@@ -163,11 +156,12 @@ def rows(report: Report) -> list[Row]:
 
 
 @pytest.mark.parametrize(("edit", "expected", "bump"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_each_change_kind(edit: Callable[[Result], object], expected: list[Row], bump: str) -> None:
+def test_each_change_kind(edit: Callable[[Result], object], expected: list[Row], bump: Bump) -> None:
     report = compare(snap(BASE), snap(edited(edit), "1.1.0"))
     assert rows(report) == expected
     assert report.bump == bump
-    assert report.next_version() == {"major": "2.0.0", "minor": "1.1.0", "patch": "1.0.1"}[bump]
+    expected_next = {"major": "2.0.0", "minor": "1.1.0", "patch": "1.0.1"}[bump]
+    assert str(report.next_version()) == expected_next
     assert all(len(c.fingerprint) == 16 and "\n" not in c.message for c in report.changes)
 
 
@@ -248,7 +242,7 @@ def test_side_from_raw_response_is_unversioned(tmp_path: Path) -> None:
     side = side_from_file(path)
     assert side.version == UNVERSIONED and side.sha256 == snap(BASE).sha256
     report = compare(snap(BASE), side)
-    assert (report.old_version, report.new_version, report.changes) == ("1.0.0", None, ())
+    assert (report.old_version, report.new_version, report.changes) == (Version(1, 0, 0), None, ())
 
 
 @pytest.mark.parametrize(
@@ -420,10 +414,10 @@ def test_recorded_versions_reproduce_the_history(steps: list[tuple[Result, Resul
         report = compare(history[-1], candidate)
         following = report.next_version()
         if following is not None:
-            history.append(snap(result, following))
+            history.append(snap(result, str(following)))
     for before, after in itertools.pairwise(history):
         assert before.version < after.version
-        assert compare(before, after).next_version() == str(after.version)
+        assert compare(before, after).next_version() == after.version
 
 
 @pytest.mark.parametrize(

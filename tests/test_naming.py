@@ -9,16 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.curated import UPPER_SNAKE, check_curated, load_curated
 from generator.errors import NamingError
 from generator.model import Dictionary, Entry, Snapshot, Version
 from generator.naming import (
     RESERVED_CLASS_NAMES,
-    UPPER_SNAKE,
     assign,
-    check_curated,
     class_base,
     fallback_member,
-    load_curated,
 )
 from generator.snapshot import load_snapshot
 from tests.conftest import Run

@@ -188,15 +188,17 @@ def test_a_failed_write_leaves_nothing_behind(project: Path, run: Run) -> None:
 def test_recording_follows_the_diff(first: dict[str, Any], second: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "snapshots"
-        assert record(upstream(first), folder, retrieved_at="2026-01-01T00:00:00Z").version == "1.0.0"
+        assert record(upstream(first), folder, retrieved_at="2026-01-01T00:00:00Z").version == Version(
+            1, 0, 0
+        )
         again = record(upstream(first), folder)
-        assert (again.status, again.version, again.written) == ("up_to_date", "1.0.0", ())
+        assert (again.status, again.version, again.written) == ("up_to_date", Version(1, 0, 0), ())
         outcome = record(upstream(second), folder, retrieved_at="2026-01-02T00:00:00Z")
         history = load_snapshots(folder)
         bump = compare(history[0], upstream_snapshot(second, history[0].version)).bump
         if bump == "none":
             assert outcome.status == "up_to_date" and len(history) == 1
         else:
-            assert outcome.status == "recorded" and outcome.version == str(Version(1, 0, 0).bump(bump))
-            assert [str(s.version) for s in history] == ["1.0.0", outcome.version]
+            assert outcome.status == "recorded" and outcome.version == Version(1, 0, 0).bump(bump)
+            assert [s.version for s in history] == [Version(1, 0, 0), outcome.version]
             assert history[-1].sha256 == canonical_sha256(second)

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
+from generator.choices import FAIL_ON_LEVELS, REPORT_FORMATS, FailOn, ReportFormat
 from generator.diff import FAIL_ON, Report, compare
-from generator.report import FORMATS, gh_data, gh_property, md_escape, render_report, xml_safe
+from generator.report import gh_data, gh_property, md_escape, render_report, xml_safe
 from tests.conftest import Run
 from tests.helpers import write_snapshot
 from tests.test_diff import pairs, snap
@@ -125,8 +126,8 @@ def test_github_annotations_parse_back(report: Report) -> None:
         assert data == f"{change.message} [fingerprint {change.fingerprint}]"
 
 
-@pytest.mark.parametrize("fail_on", ["breaking", "dangerous", "any", "never"])
-def test_junit_is_valid_xml_with_one_case_per_change(report: Report, fail_on: str) -> None:
+@pytest.mark.parametrize("fail_on", FAIL_ON_LEVELS)
+def test_junit_is_valid_xml_with_one_case_per_change(report: Report, fail_on: FailOn) -> None:
     root = ET.fromstring(render_report(report, "junit", fail_on).encode("utf-8"))
     suite = root.find("testsuite")
     assert suite is not None and root.tag == "testsuites"
@@ -155,8 +156,8 @@ def test_no_changes_in_every_format() -> None:
     assert ET.fromstring(render_report(same, "junit")).get("tests") == "0"
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_cli_prints_each_format(tmp_path: Path, run: Run, fmt: str) -> None:
+@pytest.mark.parametrize("fmt", REPORT_FORMATS)
+def test_cli_prints_each_format(tmp_path: Path, run: Run, fmt: ReportFormat) -> None:
     write_snapshot(tmp_path, "1.0.0", OLD)
     write_snapshot(tmp_path, "1.1.0", NEW)
     outcome = run("diff", "--snapshots", tmp_path, "--format", fmt)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
+from generator.choices import Target
 from generator.targets import python, sql, typescript
+from generator.views import Files, MajorView, Options, Templates
 
-if TYPE_CHECKING:
-    from generator.render import Files, MajorView, Options, Templates
+Render = Callable[[Templates, Sequence[MajorView], Options], Files]
 
-Target = Callable[["Templates", Sequence["MajorView"], "Options"], "Files"]
-
-TARGETS: dict[str, Target] = {
+TARGETS: dict[Target, Render] = {
     "python": python.render,
     "typescript": typescript.render,
     "sql": sql.render,

@@ -5,12 +5,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator.errors import RenderError
-
-if TYPE_CHECKING:
-    from generator.render import Files, MajorView, Options, Templates
+from generator.views import Files, MajorView, Options, Templates
 
 PACKAGE = "python/juhe_grabticket"
 _DIGITS = re.compile(r"[0-9]+")

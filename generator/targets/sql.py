@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from generator.choices import Dialect
 from generator.errors import RenderError
 from generator.escape import utf8_length
-
-if TYPE_CHECKING:
-    from generator.render import Files, MajorView, Options, Templates
+from generator.views import Files, MajorView, Options, Templates
 
 # dialect -> the literal for false (SQLite stores booleans as 0/1)
-DIALECTS = {"postgresql": "FALSE", "sqlite": "0", "mysql": "FALSE"}
+FALSE_SQL: dict[Dialect, str] = {"postgresql": "FALSE", "sqlite": "0", "mysql": "FALSE"}
 
 # MySQL keys are VARBINARY: two of them must fit InnoDB's 3072-byte index limit.
 MYSQL_KEY_BYTES = 1024
@@ -24,7 +22,7 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
     newest = views[-1]
     _check_mysql_keys(newest)
     files: Files = {}
-    for dialect, false_sql in DIALECTS.items():
+    for dialect, false_sql in FALSE_SQL.items():
         text = templates.render(
             f"sql/{dialect}.sql.j2",
             newest=newest,

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from generator.errors import RenderError
-
-if TYPE_CHECKING:
-    from generator.render import Files, MajorView, Options, Templates
+from generator.views import Files, MajorView, Options, Templates
 
 PACKAGE = "typescript"
-STYLES = ("const", "enum")
 
 
 def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
     """Render package.json, tsconfig.json, ``src/index.ts`` and one ``src/v{M}/index.ts`` per major."""
-    if options.ts_style not in STYLES:
-        raise RenderError("ts_style", f"{options.ts_style!r} is not one of {', '.join(STYLES)}")
     newest = views[-1]
     common = {"newest": newest, "majors": views, "style": options.ts_style}
     files: Files = {}

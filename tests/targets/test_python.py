@@ -70,8 +70,7 @@ def _render(
         path = write_snapshot(folder, f"{major}.0.0", result)
         expected[str(major)] = json.loads(path.read_text(encoding="utf-8"))
     out = tmp / "out"
-    built = pipeline.build(Settings(snapshots=folder, out=out, names=names))
-    output.write(out, built.rendered, built.versions)
+    output.write(pipeline.plan(Settings(snapshots=folder, out=out, names=names)))
     return out / "python", expected
 
 

@@ -20,13 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymysql.constants import CLIENT
 
-from generator import pipeline
+from generator.choices import DIALECTS
 from generator.config import Settings
+from generator.curated import load_curated
 from generator.escape import sql_str
 from generator.model import Snapshot
-from generator.naming import Names, assign, load_curated
+from generator.naming import Names, assign
+from generator.snapshot import load_snapshots, newest_per_major
 from tests.dbservers import MariaDB, Postgres
-from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
+from tests.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
 from tests.strategies import results, text
 
 DictRow = tuple[str, str, str, str, bool]  # name, description, version, sha256, active
@@ -51,10 +53,9 @@ class Seed:
 
 def render_seed(snapshots: Path, names: Path, prefix: str = "juhe_") -> Seed:
     """Render the SQL target in-process for the newest snapshot in ``snapshots``."""
-    build = pipeline.build(Settings(snapshots=snapshots, names=names, targets=("sql",), sql_prefix=prefix))
-    files = build.rendered["sql"]
-    sql = {d: files[f"sql/{d}.sql"].decode("utf-8") for d in ("postgresql", "sqlite", "mysql")}
-    snap = build.snapshots[-1]
+    files = planned(Settings(snapshots=snapshots, names=names, targets=("sql",), sql_prefix=prefix))
+    sql: dict[str, str] = {d: files[f"sql/{d}.sql"].decode("utf-8") for d in DIALECTS}
+    snap = newest_per_major(load_snapshots(snapshots))[-1]
     return Seed(sql, snap, assign(snap, load_curated(names)))
 
 

@@ -13,16 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import naming, pipeline
+from generator import naming
+from generator.choices import TS_STYLES, TsStyle
 from generator.config import Settings
 from generator.escape import needs_escape
-from generator.snapshot import canonical_sha256
-from tests.helpers import ROOT, SAMPLE, dictgen, sample_result, tree, write_snapshot
+from generator.snapshot import canonical_sha256, load_snapshots
+from tests.helpers import ROOT, SAMPLE, dictgen, planned, sample_result, tree, write_snapshot
 from tests.strategies import results
 
 TOOLING = ROOT / "tooling"
 TSC = TOOLING / "typescript" / "node_modules" / ".bin" / "tsc"
-STYLES = ("const", "enum")
 STRICT = {"strict": True, "isolatedModules": True, "verbatimModuleSyntax": True, "types": []}
 MODES: dict[str, dict[str, Any]] = {
     "nodenext": {"module": "nodenext", "moduleResolution": "nodenext"},
@@ -70,23 +70,24 @@ def tsc() -> Path:
     return TSC
 
 
-def render(folder: Path, style: str, snapshots: Path, names: Path | None = None) -> Path:
+def render(folder: Path, style: TsStyle, snapshots: Path, names: Path | None = None) -> Path:
     """Render ``snapshots`` through the real pipeline into ``folder``; return the package dir."""
-    built = pipeline.build(
-        Settings(
-            snapshots=snapshots,
-            names=names or folder / "names.toml",
-            targets=("typescript",),
-            ts_style=style,
-        )
+    settings = Settings(
+        snapshots=snapshots,
+        out=folder,
+        names=names or folder / "names.toml",
+        targets=("typescript",),
+        ts_style=style,
     )
-    for rel, data in built.rendered["typescript"].items():
+    for rel, data in planned(settings).items():
+        if not rel.startswith("typescript/"):
+            continue
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_bytes(data)
     return folder / "typescript"
 
 
-def render_result(result: dict[str, Any], folder: Path, style: str) -> Path:
+def render_result(result: dict[str, Any], folder: Path, style: TsStyle) -> Path:
     """Render ``result`` as snapshot 1.0.0; return the package dir."""
     write_snapshot(folder / "snapshots", "1.0.0", result)
     return render(folder, style, folder / "snapshots")
@@ -175,11 +176,11 @@ def assert_round_trip(dump: dict[str, Any], result: dict[str, Any], version: str
 
 def generated_names(result: dict[str, Any], folder: Path) -> dict[str, tuple[str, list[str]]]:
     """Dictionary key -> (class name, member names) as naming.py assigns them."""
-    snap = pipeline.build(Settings(snapshots=folder / "snapshots", names=folder / "names.toml", targets=()))
-    names = naming.assign(snap.snapshots[0], {})
+    snap = load_snapshots(folder / "snapshots")[0]
+    names = naming.assign(snap, {})
     return {
         d.key: (names.classes[d.key], [names.members[d.key][e.code] for e in d.entries])
-        for d in snap.snapshots[0].dictionaries
+        for d in snap.dictionaries
     }
 
 
@@ -199,14 +200,14 @@ def test_hostile_dictionaries_round_trip_through_tsc_and_node(tsc: Path, batch: 
         packages = {
             f"c{i}-{style}": render_result(result, root / f"c{i}-{style}", style)
             for i, result in enumerate(batch)
-            for style in STYLES
+            for style in TS_STYLES
         }
         for package in packages.values():
             assert_clean_source(package)
         dumps = compile_and_dump(tsc, root, packages)
         for i, result in enumerate(batch):
             names = generated_names(result, root / f"c{i}-const")
-            for style in STYLES:
+            for style in TS_STYLES:
                 [dump] = dumps[f"c{i}-{style}"]
                 assert_round_trip(dump, result, "1.0.0", style)
                 for d in dump["dictionaries"]:
@@ -221,9 +222,9 @@ def test_object_key_traps_keep_data_and_order(tsc: Path, tmp_path: Path) -> None
         "data": {"__proto__": "p", "1": "a", "0": "b", "01": "c", "-1": "a", "toString": ""},
     }
     result = {"tips": ["\u2028", "\u202e"], "__proto__": trap, "1": {"msg": "", "data": {}}, "0": trap}
-    packages = {f"trap-{style}": render_result(result, tmp_path / style, style) for style in STYLES}
+    packages = {f"trap-{style}": render_result(result, tmp_path / style, style) for style in TS_STYLES}
     dumps = compile_and_dump(tsc, tmp_path, packages)
-    for style in STYLES:
+    for style in TS_STYLES:
         [dump] = dumps[f"trap-{style}"]
         assert_round_trip(dump, result, "1.0.0", style)
         assert [d["key"] for d in dump["dictionaries"]] == ["__proto__", "1", "0"]
@@ -237,7 +238,7 @@ def test_real_snapshot_builds_as_a_package_and_resolves_its_exports(tsc: Path, t
     snapshots = tmp_path / "snapshots"
     write_snapshot(snapshots, "0.9.0", {"seatClass": {"msg": "old", "data": {"1": "硬座"}}})
     shutil.copy(SAMPLE, snapshots / SAMPLE.name)
-    for style in STYLES:
+    for style in TS_STYLES:
         package = render(tmp_path / style, style, snapshots, ROOT / "names.toml")
         assert sorted(tree(package)) == [
             "package.json",
