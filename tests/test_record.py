@@ -19,7 +19,7 @@ from tests.conftest import Run
 from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
 from tests.strategies import results
 
-SEED = ROOT.parent / "shared" / "seeds" / "dataDictionary.sample.json"
+SEED = ROOT / "examples" / "dataDictionary.sample.json"
 
 
 def response(result: Any, **extra: Any) -> bytes:
