@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: generate check test lint golden bench system-deps node-deps clean
+.PHONY: generate check test test-fast lint golden bench system-deps node-deps clean
 
 generate: $(RUNTIME)
 	$(BIN)/dictgen generate
@@ -15,6 +15,10 @@ check: $(RUNTIME)
 
 test: $(DEV) system-deps node-deps lint
 	$(BIN)/pytest -q
+
+# Everything that needs neither the database servers nor Node/tsc.
+test-fast: $(DEV) lint
+	$(BIN)/pytest -q -m "not db and not node"
 
 lint: $(DEV)
 	$(BIN)/ruff check generator tests

@@ -83,10 +83,8 @@ def test_package_modules_are_imported_at_the_top_only() -> None:
     hidden = []
     for name, tree in modules.items():
         top = set(map(id, _top_level_imports(tree)))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top:
-                if _targets(node, known):
-                    hidden.append(f"{name}:{node.lineno}")
+        imports = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+        hidden += [f"{name}:{n.lineno}" for n in imports if id(n) not in top and _targets(n, known)]
     assert hidden == []
 
 
@@ -104,8 +102,10 @@ def test_modules_and_functions_stay_small() -> None:
         text = path.read_text(encoding="utf-8")
         if len(text.splitlines()) > MAX_MODULE_LINES:
             too_long.append(f"{path.name}: {len(text.splitlines())} lines")
-        for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.FunctionDef) and node.end_lineno is not None:
-                if node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES:
-                    too_long.append(f"{path.name}: {node.name}()")
+        functions = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.FunctionDef)]
+        too_long += [
+            f"{path.name}: {f.name}()"
+            for f in functions
+            if (f.end_lineno or f.lineno) - f.lineno + 1 > MAX_FUNCTION_LINES
+        ]
     assert too_long == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import re
@@ -20,139 +19,14 @@ from generator.diff import BUMP_OF, UNVERSIONED, Change, Report, compare, normal
 from generator.errors import DictgenError
 from generator.model import Snapshot, Version
 from generator.sides import side_from_file
-from generator.snapshot import dump_snapshot, snapshot_from_doc
 from tests.conftest import Run
+from tests.diffcases import BASE as BASE  # "X as X": re-exported for test_changelog and test_report
+from tests.diffcases import CASES, Result, Row, reorder, rows, set_label, swap
+from tests.diffcases import edited as edited
+from tests.diffcases import pairs as pairs
+from tests.diffcases import snap as snap
 from tests.helpers import write_snapshot
-from tests.strategies import results, text
-
-Result = dict[str, Any]
-
-BASE: Result = {
-    "tips": ["早点抢票", "最多五名乘客"],
-    "seat": {"msg": "坐席", "data": {"1": "硬座", "2": "软座", "3": "硬卧", "4": "软卧", "5": "一等座(新)"}},
-    "train": {"msg": "车型", "data": {"G": "G字头高铁", "D": "动车"}},
-}
-
-
-def snap(result: Result, version: str = "1.0.0", stamp: str = "2026-01-01T00:00:00Z") -> Snapshot:
-    """A validated Snapshot of ``result``, exactly as loaded from a file."""
-    parsed = Version.parse(version)
-    assert parsed is not None
-    return snapshot_from_doc(json.loads(dump_snapshot(parsed, "http://example.invalid/", stamp, result)), "t")
-
-
-def edited(edit: Callable[[Result], object]) -> Result:
-    """A deep copy of BASE after ``edit``."""
-    result = copy.deepcopy(BASE)
-    edit(result)
-    return result
-
-
-def _set(dictionary: str, code: str, label: str) -> Callable[[Result], None]:
-    return lambda r: r[dictionary]["data"].__setitem__(code, label)
-
-
-def _swap(r: Result) -> None:
-    data = r["seat"]["data"]
-    data["1"], data["2"] = data["2"], data["1"]
-
-
-def _reorder(r: Result) -> None:
-    for key in ("seat", "train"):
-        r[key]["data"] = dict(reversed(r[key]["data"].items()))
-    r["seat"] = r.pop("seat")
-
-
-Row = tuple[str, str, str | None, str | None, str | None, str | None]
-CASES: list[tuple[str, Callable[[Result], object], list[Row], str]] = [
-    (
-        "dictionary_removed",
-        lambda r: r.pop("train"),
-        [("dictionary_removed", "breaking", "train", None, "车型", None)],
-        "major",
-    ),
-    (
-        "dictionary_renamed",
-        lambda r: r.__setitem__("trains", r.pop("train")),
-        [("dictionary_renamed", "breaking", "train", None, "train", "trains")],
-        "major",
-    ),
-    (
-        "entry_removed",
-        lambda r: r["seat"]["data"].pop("4"),
-        [("entry_removed", "breaking", "seat", "4", "软卧", None)],
-        "major",
-    ),
-    (
-        "code_renamed",
-        lambda r: r["seat"]["data"].__setitem__("44", r["seat"]["data"].pop("4")),
-        [("code_renamed", "breaking", "seat", "4", "4", "44")],
-        "major",
-    ),
-    (
-        "label_changed",
-        _set("seat", "3", "卧铺"),
-        [("label_changed", "breaking", "seat", "3", "硬卧", "卧铺")],
-        "major",
-    ),
-    ("label_swapped", _swap, [("label_swapped", "breaking", "seat", "1", "硬座", "软座")], "major"),
-    (
-        "cosmetic_fullwidth",
-        _set("seat", "5", "一等座\uff08新\uff09"),
-        [("label_changed", "cosmetic", "seat", "5", "一等座(新)", "一等座\uff08新\uff09")],
-        "patch",
-    ),
-    (
-        "cosmetic_whitespace",
-        _set("seat", "1", " 硬 座\u3000"),
-        [("label_changed", "cosmetic", "seat", "1", "硬座", " 硬 座\u3000")],
-        "patch",
-    ),
-    (
-        "cosmetic_nfkc",
-        _set("train", "G", "\uff27字头高铁"),
-        [("label_changed", "cosmetic", "train", "G", "G字头高铁", "\uff27字头高铁")],
-        "patch",
-    ),
-    (
-        "entry_added",
-        _set("seat", "6", "无座"),
-        [("entry_added", "dangerous", "seat", "6", None, "无座")],
-        "minor",
-    ),
-    (
-        "dictionary_added",
-        lambda r: r.__setitem__("idType", {"msg": "证件", "data": {"1": "身份证"}}),
-        [("dictionary_added", "non_breaking", "idType", None, None, "证件")],
-        "minor",
-    ),
-    (
-        "description_changed",
-        lambda r: r["seat"].__setitem__("msg", "坐席类型"),
-        [("description_changed", "cosmetic", "seat", None, "坐席", "坐席类型")],
-        "patch",
-    ),
-    (
-        "tips_changed",
-        lambda r: r["tips"].reverse(),
-        [
-            (
-                "tips_changed",
-                "cosmetic",
-                None,
-                None,
-                '["早点抢票", "最多五名乘客"]',
-                '["最多五名乘客", "早点抢票"]',
-            )
-        ],
-        "patch",
-    ),
-]
-
-
-def rows(report: Report) -> list[Row]:
-    """The comparable part of each change."""
-    return [(c.kind, c.severity, c.dictionary, c.code, c.old, c.new) for c in report.changes]
+from tests.strategies import results
 
 
 @pytest.mark.parametrize(("edit", "expected", "bump"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -166,7 +40,7 @@ def test_each_change_kind(edit: Callable[[Result], object], expected: list[Row],
 
 
 def test_reorder_only_is_no_change_and_no_version() -> None:
-    report = compare(snap(BASE), snap(edited(_reorder), "1.0.0"))
+    report = compare(snap(BASE), snap(edited(reorder), "1.0.0"))
     assert report.changes == () and report.bump == "none" and report.next_version() is None
 
 
@@ -180,7 +54,7 @@ def test_rename_needs_a_label_unique_in_both_versions() -> None:
 
 
 def test_swap_is_reported_once_and_mentions_both_codes() -> None:
-    (change,) = compare(snap(BASE), snap(edited(_swap))).changes
+    (change,) = compare(snap(BASE), snap(edited(swap))).changes
     assert change.kind == "label_swapped"
     assert '"1" and "2" swapped' in change.message
 
@@ -197,7 +71,7 @@ def test_several_changes_sort_breaking_first_and_bump_is_the_largest() -> None:
 
 
 def test_accept_file_makes_a_label_change_cosmetic_until_the_values_change(tmp_path: Path) -> None:
-    changed = snap(edited(_set("seat", "3", "卧铺")))
+    changed = snap(edited(set_label("seat", "3", "卧铺")))
     (change,) = compare(snap(BASE), changed).changes
     path = tmp_path / "accepted.toml"
     path.write_text(f'[accepted]\n{change.fingerprint} = "typo fix, see upstream notice"\n', encoding="utf-8")
@@ -205,7 +79,7 @@ def test_accept_file_makes_a_label_change_cosmetic_until_the_values_change(tmp_p
     (now,) = compare(snap(BASE), changed, accepted).changes
     assert (now.severity, now.kind, now.fingerprint) == ("cosmetic", "label_changed", change.fingerprint)
     assert "accepted" in now.message
-    again = compare(snap(BASE), snap(edited(_set("seat", "3", "卧铺2"))), accepted)
+    again = compare(snap(BASE), snap(edited(set_label("seat", "3", "卧铺2"))), accepted)
     assert [c.severity for c in again.changes] == ["breaking"]
 
 
@@ -264,9 +138,9 @@ def test_side_from_bad_file(tmp_path: Path, doc: Any, message: str) -> None:
 
 EDITS: dict[str, Callable[[Result], object]] = {
     "breaking": lambda r: r.pop("train"),
-    "dangerous": _set("seat", "6", "无座"),
+    "dangerous": set_label("seat", "6", "无座"),
     "cosmetic": lambda r: r["tips"].reverse(),
-    "none": _reorder,
+    "none": reorder,
 }
 EXIT = {  # (severity of the only change, --fail-on) -> exit code
     **{("breaking", f): 1 for f in ("breaking", "dangerous", "any")},
@@ -289,7 +163,9 @@ def test_fail_on_maps_severity_to_exit_code(tmp_path: Path, run: Run, severity: 
 def test_cli_defaults_and_explicit_arguments(tmp_path: Path, run: Run) -> None:
     write_snapshot(tmp_path, "1.0.0", BASE)
     write_snapshot(tmp_path, "1.1.0", edited(EDITS["dangerous"]))
-    write_snapshot(tmp_path, "1.2.0", edited(lambda r: EDITS["dangerous"](r) or _set("seat", "7", "x")(r)))
+    write_snapshot(
+        tmp_path, "1.2.0", edited(lambda r: EDITS["dangerous"](r) or set_label("seat", "7", "x")(r))
+    )
     assert run("diff", "--snapshots", tmp_path).stdout.startswith(
         "1.1.0 -> 1.2.0: bump minor, next version 1.2.0"
     )
@@ -328,28 +204,6 @@ def test_cli_errors_are_one_line_exit_2(
 
 
 # --- properties ------------------------------------------------------------------------------
-
-
-@st.composite
-def pairs(draw: st.DrawFn) -> tuple[Result, Result]:
-    """A hostile result and an edited copy: labels changed, codes dropped, added or renamed."""
-    old = draw(results())
-    new: Result = json.loads(json.dumps(old))
-    for key in [k for k in new if k != "tips"]:
-        data = new[key]["data"]
-        for code in list(data):
-            action = draw(st.sampled_from(["keep", "keep", "drop", "relabel", "recode"]))
-            if action == "drop":
-                del data[code]
-            elif action == "relabel":
-                data[code] = draw(text)
-            elif action == "recode":
-                data[code + draw(st.sampled_from(["x", "1", "\u3000"]))] = data.pop(code)
-        if draw(st.booleans()):
-            data[draw(text) or "c"] = draw(text)
-    if draw(st.booleans()) and len(new) > 1:
-        new.pop(draw(st.sampled_from(sorted(new))))
-    return old, new
 
 
 @settings(max_examples=40, deadline=None)

@@ -4,108 +4,34 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from generator.errors import FetchError, SnapshotError
-from generator.fetch import _cause, _delay, _redacted_logs, _retry_after, read_key, shown_url
-from generator.response import SYSTEM_ERRORS, Redactor, _describe_error, decode_response
+from generator.fetch import _cause, _delay, _retry_after, read_key
+from generator.response import (
+    SYSTEM_ERRORS,
+    Redactor,
+    _describe_error,
+    decode_response,
+    redacted_logs,
+    shown_url,
+)
 from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
-
-KEY = "SENTINEL-k3y-9f2c71"
-
-
-@dataclass
-class Reply:
-    """One canned answer: status, headers, body; optionally late, or cut short."""
-
-    body: bytes = b""
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
-    delay: float = 0.0
-    cut: bool = False
-    stall: float = 0.0  # seconds to pause after the first half of the body
-    length: bool = True  # False: no Content-Length, the body ends when the connection closes
-
-
-def ok_body(result: Any = None, **extra: Any) -> bytes:
-    """A successful API response for ``result`` (the shipped sample by default)."""
-    doc = {"reason": "success", "result": sample_result() if result is None else result, "error_code": 0}
-    return json.dumps({**doc, **extra}, ensure_ascii=False).encode("utf-8")
-
-
-class Server:
-    """A threaded HTTP server on 127.0.0.1 that answers with queued replies (the last one repeats)."""
-
-    def __init__(self) -> None:
-        self.replies: list[Reply] = []
-        self.seen: list[str] = []
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/grabTicket/dataDictionary.php"
-
-    def serve(self, *replies: Reply) -> None:
-        """Answer the next requests with ``replies``, in order."""
-        self.replies = list(replies)
-
-    def next_reply(self, path: str) -> Reply:
-        with self.lock:
-            self.seen.append(path)
-            return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                reply = server.next_reply(self.path)
-                time.sleep(reply.delay)
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                if reply.length and "Content-Length" not in reply.headers:
-                    self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                try:
-                    half = len(reply.body) // 2
-                    self.wfile.write(reply.body[:half])
-                    self.wfile.flush()
-                    time.sleep(reply.stall)
-                    if not reply.cut:
-                        self.wfile.write(reply.body[half:])
-                        self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up first: that is what some tests want
-                self.close_connection = True
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+from tests.httpserver import FAILURES, KEY, Reply, Server, closed_port_url, ok_body, serving
 
 
 @pytest.fixture
 def server() -> Iterator[Server]:
     """A live loopback server, shut down after the test."""
-    srv = Server()
-    thread = threading.Thread(target=srv.httpd.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
+    with serving() as srv:
+        yield srv
 
 
 @pytest.fixture
@@ -129,75 +55,6 @@ def assert_no_key(tmp: Path, proc: subprocess.CompletedProcess[str]) -> None:
     assert KEY not in proc.stderr
     for path, data in tree(tmp).items():
         assert KEY.encode() not in data, path
-
-
-def closed_port_url() -> str:
-    """A loopback URL on which nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/dataDictionary.php"
-
-
-BIG = b'{"error_code": 0, "result": {"tips": ["' + b"x" * (5 * 1024 * 1024 + 10) + b'"]}}'
-ANSI_REASON = json.dumps({"error_code": 207301, "reason": f"\x1b[31mbad\u202e key {KEY}", "result": None})
-
-FAILURES: dict[str, tuple[list[Reply], list[str], str]] = {
-    "500 until retries run out": ([Reply(b"oops", 500)], ["--retries", "1"], "HTTP 500 after 2 attempts"),
-    "timeout": ([Reply(ok_body(), delay=3)], ["--timeout", "0.3", "--retries", "0"], "no data within 0.3 s"),
-    "stalls mid-stream": (
-        [Reply(ok_body(), stall=3)],
-        ["--timeout", "0.3", "--retries", "0"],
-        "no data within 0.3 s",
-    ),
-    "cut mid-stream": ([Reply(ok_body(), cut=True)], ["--retries", "0"], "closed before the whole body"),
-    "html": (
-        [Reply(b"<!DOCTYPE html><html>key</html>", headers={"Content-Type": "text/html"})],
-        [],
-        "expected JSON, got an HTML page",
-    ),
-    "invalid json": ([Reply(b'{"error_code": 0, "result": {')], [], "invalid JSON"),
-    "10001 echoing the key": (
-        [
-            Reply(
-                json.dumps(
-                    {"error_code": 10001, "reason": f"KEY {KEY} 错误", "result": {"key": KEY}}
-                ).encode()
-            )
-        ],
-        [],
-        "Juhe error 10001: wrong API key (permanent: fix this before retrying)",
-    ),
-    "10012": (
-        [Reply(json.dumps({"error_code": "10012", "reason": "超过次数限制", "result": None}).encode())],
-        [],
-        "Juhe error 10012: the key exceeded its request limit (temporary: worth retrying later)",
-    ),
-    "over-size, declared": ([Reply(BIG)], [], "response too large: 5242"),
-    "over-size, streamed": (
-        [Reply(BIG, length=False)],
-        [],
-        "response too large: more than 5242880 bytes",
-    ),
-    "duplicate keys": (
-        [Reply(b'{"error_code":0,"reason":"ok","result":{"idType":{"msg":"a","data":{"1":"x","1":"y"}}}}')],
-        [],
-        'result.idType.data."1": duplicate key',
-    ),
-    "404 is not retried": ([Reply(b"nope", 404)], ["--retries", "3"], "HTTP 404 Not Found"),
-    "429 asking for too long": (
-        [Reply(b"", 429, {"Retry-After": "3600"})],
-        [],
-        "HTTP 429; the server asks to wait longer: try later",
-    ),
-    "success echoing the key": (
-        [Reply(ok_body({"k": {"msg": KEY, "data": {}}}))],
-        [],
-        "contains the API key",
-    ),
-    "key as a dictionary name": ([Reply(ok_body({KEY: {"msg": 1, "data": {}}}))], [], '"***".msg'),
-    "unknown code, hostile reason": ([Reply(ANSI_REASON.encode())], [], "Juhe error 207301: [31mbad key ***"),
-}
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
@@ -407,7 +264,7 @@ def test_read_key_rejects_blank_and_multiline(tmp_path: Path) -> None:
 
 
 def test_urllib3_log_lines_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
-    with _redacted_logs(Redactor([KEY])):
+    with redacted_logs(Redactor([KEY])):
         logging.getLogger("urllib3.connectionpool").warning("Failed (url=%s)", f"http://h/?key={KEY}")
     assert capsys.readouterr().err == "warning: Failed (url=http://h/?key=***)\n"
     assert logging.getLogger("urllib3").propagate

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
-import os
-import sqlite3
-import subprocess
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
-import pymysql
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pymysql.constants import CLIENT
 
 from generator.choices import DIALECTS
 from generator.config import Settings
@@ -30,13 +22,9 @@ from generator.snapshot import load_snapshots, newest_per_major
 from tests.dbservers import MariaDB, Postgres
 from tests.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
 from tests.strategies import results, text
+from tests.targets.sqldb import Db, DictRow, EntryRow, State, as_text, databases
 
-DictRow = tuple[str, str, str, str, bool]  # name, description, version, sha256, active
-EntryRow = tuple[str, str, str, str, bool]  # dictionary, code, name, label, active
-State = tuple[list[DictRow], list[EntryRow]]
-NO_BACKSLASH = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-_counter = itertools.count()
 
 
 # --- seeds and what they should leave behind ---------------------------------------------
@@ -81,190 +69,6 @@ def expected(seeds: Sequence[Seed]) -> State:
     return sorted(dicts.values()), sorted(entries.values())
 
 
-# --- databases: a fresh namespace, a way to apply a seed, a way to read the tables -------
-
-
-class Db:
-    """One fresh database (or schema) and one way of applying seeds to it."""
-
-    dialect = ""
-    key_type = "TEXT"
-    conn: Any
-
-    def __init__(self, via: str, prefix: str = "juhe_") -> None:
-        self.via = via
-        self.prefix = prefix
-
-    def apply(self, sql: str) -> None:
-        """Run a whole seed."""
-        raise NotImplementedError
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        """Rows of one query, through the driver."""
-        raise NotImplementedError
-
-    def execute(self, sql: str) -> None:
-        """Run one statement through the driver."""
-        self.query(sql)
-
-    def probe(self) -> object:
-        """Something that changes whenever a row is written (None: not observable)."""
-        return None
-
-    def close(self) -> None:
-        """Close the driver connection."""
-        self.conn.close()
-
-    def read(self) -> State:
-        """Both tables, normalised to text and bools, sorted."""
-        p = self.prefix
-        dicts = self.query(f"SELECT name, description, version, sha256, active FROM {p}dictionary")
-        entries = self.query(f"SELECT dictionary, code, name, label, active FROM {p}dictionary_entry")
-        return sorted(_row(r) for r in dicts), sorted(_row(r) for r in entries)
-
-    def add_downstream(self) -> None:
-        """A table of ours that references every entry, as an application's orders would."""
-        p, k = self.prefix, self.key_type
-        self.execute(
-            f"CREATE TABLE downstream_order (dictionary {k} NOT NULL, code {k} NOT NULL, "
-            f"FOREIGN KEY (dictionary, code) REFERENCES {p}dictionary_entry (dictionary, code))"
-        )
-        self.execute(f"INSERT INTO downstream_order SELECT dictionary, code FROM {p}dictionary_entry")
-
-    def downstream(self) -> list[tuple[str, str]]:
-        """The keys the downstream table references."""
-        return sorted((_text(a), _text(b)) for a, b in self.query("SELECT * FROM downstream_order"))
-
-
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _row(row: tuple[Any, ...]) -> tuple[str, str, str, str, bool]:
-    a, b, c, d, active = row
-    return _text(a), _text(b), _text(c), _text(d), bool(active)
-
-
-def _run(cmd: Sequence[str], sql: str, env: dict[str, str] | None = None) -> None:
-    proc = subprocess.run(
-        cmd, input=sql.encode("utf-8"), capture_output=True, env={**os.environ, **(env or {})}, timeout=120
-    )
-    assert proc.returncode == 0, f"{cmd[0]} failed: {proc.stderr.decode('utf-8', 'replace')}"
-    assert b"ERROR" not in proc.stderr, proc.stderr.decode("utf-8", "replace")
-
-
-class PgDb(Db):
-    """A fresh schema; ``via``: psql, psql-nonstandard (standard_conforming_strings off), psycopg."""
-
-    dialect = "postgresql"
-
-    def __init__(self, server: Postgres, via: str, prefix: str = "juhe_") -> None:
-        super().__init__(via, prefix)
-        self.server = server
-        self.schema = f"s{next(_counter)}"
-        self.conn = psycopg.connect(server.conninfo(), autocommit=True)
-        self.conn.execute(f"CREATE SCHEMA {self.schema}")
-        self.conn.execute(f"SET search_path = {self.schema}")
-
-    def apply(self, sql: str) -> None:
-        if self.via == "psycopg":
-            self.conn.execute(sql.encode("utf-8"))
-            return
-        options = f"-c search_path={self.schema}"
-        if self.via == "psql-nonstandard":
-            options += " -c standard_conforming_strings=off -c escape_string_warning=off"
-        cmd = [self.server.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.server.conninfo(), "-f", "-"]
-        # LC_ALL=C: psql starts in SQL_ASCII, so the seed's own SET client_encoding must work.
-        _run(cmd, sql, {"PGOPTIONS": options, "LC_ALL": "C", "LANG": "C"})
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        cur = self.conn.execute(sql.encode("utf-8"))
-        return list(cur.fetchall()) if cur.description else []
-
-    def probe(self) -> object:
-        p = self.prefix
-        xmins = f"SELECT xmin::text FROM {p}dictionary UNION ALL SELECT xmin::text FROM {p}dictionary_entry"
-        return sorted(self.query(xmins))
-
-
-class MariaDb(Db):
-    """A fresh database; ``via``: mariadb or pymysql, optionally with NO_BACKSLASH_ESCAPES."""
-
-    dialect = "mysql"
-    key_type = "VARBINARY(1024)"
-
-    def __init__(self, server: MariaDB, via: str, no_backslash: bool, prefix: str = "juhe_") -> None:
-        super().__init__(via, prefix)
-        self.server = server
-        self.no_backslash = no_backslash
-        self.database = f"d{next(_counter)}"
-        admin = self._connect(None)
-        admin.cursor().execute(f"CREATE DATABASE {self.database}")
-        admin.close()
-        self.conn = self._connect(self.database)
-
-    def _connect(self, database: str | None) -> pymysql.connections.Connection[Any]:
-        return pymysql.connect(
-            host="127.0.0.1",
-            port=self.server.port,
-            user="root",
-            database=database,
-            charset="utf8mb4",
-            autocommit=True,
-            client_flag=CLIENT.MULTI_STATEMENTS,
-            init_command=NO_BACKSLASH if self.no_backslash else None,
-        )
-
-    def apply(self, sql: str) -> None:
-        if self.via == "pymysql":
-            with self.conn.cursor() as cur:
-                cur.execute(sql)
-                while cur.nextset():
-                    pass
-            return
-        cmd = [self.server.client, "--no-defaults", "-h", "127.0.0.1", "-P", str(self.server.port), "-u"]
-        # latin1 on the client side: the seed's own SET NAMES utf8mb4 must make the labels exact.
-        cmd += ["root", "--default-character-set=latin1", self.database]
-        if self.no_backslash:
-            cmd.append(f"--init-command={NO_BACKSLASH}")
-        _run(cmd, sql)
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        with self.conn.cursor() as cur:
-            cur.execute(sql)
-            return list(cur.fetchall())
-
-    def add_downstream(self) -> None:
-        super().add_downstream()
-        rows = self.query("SELECT @@SESSION.sql_mode")
-        assert ("NO_BACKSLASH_ESCAPES" in rows[0][0]) == self.no_backslash
-
-
-class SqliteDb(Db):
-    """A fresh database file; ``via``: the sqlite3 CLI or Python's sqlite3, foreign keys enforced."""
-
-    dialect = "sqlite"
-
-    def __init__(self, folder: Path, via: str, prefix: str = "juhe_") -> None:
-        super().__init__(via, prefix)
-        self.path = folder / f"db{next(_counter)}.sqlite"
-        self.conn = sqlite3.connect(self.path, isolation_level=None)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-
-    def apply(self, sql: str) -> None:
-        if self.via == "python":
-            self.conn.executescript(sql)
-        else:
-            _run(["sqlite3", "-bail", "-cmd", "PRAGMA foreign_keys = ON", str(self.path)], sql)
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        return list(self.conn.execute(sql).fetchall())
-
-    def probe(self) -> object:
-        # Only this connection's writes are counted: meaningful when the seed runs through it.
-        return self.conn.total_changes if self.via == "python" else None
-
-
 # --- the scenario ------------------------------------------------------------------------
 
 
@@ -285,23 +89,6 @@ def check_upgrade(db: Db, old: Seed, new: Seed) -> None:
     assert db.downstream() == old_keys
 
 
-def databases(postgres: Postgres, mariadb: MariaDB, folder: Path, prefix: str = "juhe_") -> Iterator[Db]:
-    """One fresh database per way of applying a seed."""
-    makers: list[Callable[[], Db]] = []
-    for via in ("psql", "psql-nonstandard", "psycopg"):
-        makers.append(functools.partial(PgDb, postgres, via, prefix))
-    for via, no_backslash in itertools.product(("mariadb", "pymysql"), (False, True)):
-        makers.append(functools.partial(MariaDb, mariadb, via, no_backslash, prefix))
-    for via in ("sqlite3", "python"):
-        makers.append(functools.partial(SqliteDb, folder, via, prefix))
-    for make in makers:
-        db = make()
-        try:
-            yield db
-        finally:
-            db.close()
-
-
 def _older(result: dict[str, Any]) -> dict[str, Any]:
     """A plausible older release of ``result``: an extra dictionary and entry, one label changed."""
     old = {k: v if k == "tips" else {"msg": v["msg"], "data": dict(v["data"])} for k, v in result.items()}
@@ -313,6 +100,7 @@ def _older(result: dict[str, Any]) -> dict[str, Any]:
     return old
 
 
+@pytest.mark.db
 def test_real_snapshot_seeds_and_upgrades(postgres: Postgres, mariadb: MariaDB, tmp_path: Path) -> None:
     """The shipped snapshot, after an older hostile release, on every database and every way."""
     new = render_seed(ROOT / "snapshots", ROOT / "names.toml")
@@ -338,6 +126,7 @@ def upgrades(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     return old, new
 
 
+@pytest.mark.db
 @FAST
 @given(upgrades())
 def test_hostile_dictionaries_round_trip(
@@ -350,6 +139,7 @@ def test_hostile_dictionaries_round_trip(
             check_upgrade(db, old, new)
 
 
+@pytest.mark.db
 @settings(max_examples=30, deadline=None)
 @given(st.lists(text, min_size=1, max_size=20))
 def test_literals_read_back_exactly(postgres: Postgres, mariadb: MariaDB, values: list[str]) -> None:
@@ -357,9 +147,10 @@ def test_literals_read_back_exactly(postgres: Postgres, mariadb: MariaDB, values
     with tempfile.TemporaryDirectory() as folder:
         for db in databases(postgres, mariadb, Path(folder)):
             literals = ", ".join(sql_str(v, db.dialect) for v in values)
-            assert [_text(v) for v in db.query(f"SELECT {literals}")[0]] == values, db.via
+            assert [as_text(v) for v in db.query(f"SELECT {literals}")[0]] == values, db.via
 
 
+@pytest.mark.db
 def test_prefix_names_the_tables(postgres: Postgres, mariadb: MariaDB, tmp_path: Path) -> None:
     """--sql-prefix renames both tables in every dialect; the default names stay unused."""
     seed = render_seed(ROOT / "snapshots", ROOT / "names.toml", prefix="shop_")
