@@ -6,8 +6,8 @@ Exit codes: 0 ok, 1 differences found, 2 error.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,31 +17,37 @@ import click
 
 from generator import __version__, config, diff, fetch, pipeline, record, report, response, sides
 from generator.choices import FAIL_ON_LEVELS, REPORT_FORMATS, TARGETS, TS_STYLES, FailOn, ReportFormat
+from generator.console import OUT, Terminated, silence_stdout
 from generator.errors import DictgenError, SnapshotError
 
 OK, DIFFERENT, ERROR = 0, 1, 2
+INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
 
 
 def _fail(exc: DictgenError) -> None:
     if isinstance(exc, SnapshotError) and len(exc.problems) > 1:
         for path, message in exc.problems:
-            click.echo(f"error: {exc.where}: {path}: {message}", err=True)
+            OUT.error(exc.where, f"{path}: {message}")
     else:
-        click.echo(f"error: {exc.where}: {exc.what}", err=True)
+        OUT.error(exc.where, exc.what)
 
 
 def handles_errors(func: Callable[..., int]) -> Callable[..., None]:
-    """Run a command: its return value is the exit code; a DictgenError is one line and exit 2."""
+    """Run a command: its return value is the exit code; any failure is one line and exit 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         ctx = click.get_current_context()
+        OUT.debug = bool(ctx.find_root().params.get("debug"))
         try:
             code = func(*args, **kwargs)
         except DictgenError as exc:
-            if ctx.find_root().params.get("debug"):
-                traceback.print_exc()
+            OUT.traceback()
             _fail(exc)
+            code = ERROR
+        except Exception as exc:  # the outermost handler: a bug is still one line and exit 2
+            OUT.traceback()
+            OUT.error("internal error", f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
             code = ERROR
         ctx.exit(code)
 
@@ -96,8 +102,8 @@ def generate(**options: Any) -> int:
     settings = _settings(**options)
     actions = pipeline.generate(settings)
     for action in actions:
-        click.echo(action)
-    click.echo(f"{len(actions)} file(s) changed", err=True)
+        OUT.say(action)
+    OUT.say(f"{len(actions)} file(s) changed", err=True)
     return OK
 
 
@@ -109,13 +115,17 @@ def check(**options: Any) -> int:
     settings = _settings(**options)
     differences = pipeline.check(settings)
     for difference in differences:
-        click.echo(f"{difference.kind}: {difference.path}")
+        OUT.say(f"{difference.kind}: {difference.path}")
         for line in difference.diff:
-            click.echo(f"    {line}")
+            OUT.say(f"    {line}")
+    foreign = sum(d.kind == "unexpected" for d in differences)
+    if foreign:
+        OUT.say(f"{foreign} file(s) that dictgen does not write: move or delete them", err=True)
+    if len(differences) > foreign:
+        OUT.say(f"{len(differences) - foreign} file(s) out of date: run `dictgen generate`", err=True)
     if differences:
-        click.echo(f"{len(differences)} file(s) out of date: run `dictgen generate`", err=True)
         return DIFFERENT
-    click.echo(f"up to date: {settings.out}", err=True)
+    OUT.say(f"up to date: {settings.out}", err=True)
     return OK
 
 
@@ -127,6 +137,9 @@ def check(**options: Any) -> int:
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True, help="Seconds.")
 @click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when upstream differs.")
+@click.option(
+    "--allow-removals", is_flag=True, help="Record even when most dictionaries or entries disappear."
+)
 @handles_errors
 def fetch_command(
     url: str | None,
@@ -136,31 +149,37 @@ def fetch_command(
     timeout: float,
     retries: int,
     check: bool,
+    allow_removals: bool,
 ) -> int:
     """Download the live dictionary and record it as the next snapshot version."""
     key = fetch.read_key(key_env, key_file)
+    OUT.redactors.append(response.Redactor([key]))
     upstream = fetch.fetch(fetch.Request(url or fetch.DEFAULT_URL, key, timeout, retries))
-    return _record(upstream, snapshots, check)
+    return _record(upstream, snapshots, check, allow_removals)
 
 
 @cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the file differs.")
+@click.option(
+    "--allow-removals", is_flag=True, help="Record even when most dictionaries or entries disappear."
+)
 @handles_errors
-def import_command(file: Path, snapshots: Path | None, check: bool) -> int:
+def import_command(file: Path, snapshots: Path | None, check: bool, allow_removals: bool) -> int:
     """Record a saved API response (FILE, or - for stdin) like ``fetch`` would."""
     where = "<stdin>" if str(file) == "-" else str(file)
     upstream = response.decode_response(response.read_saved(file), where, fetch.DEFAULT_URL)
-    return _record(upstream, snapshots, check)
+    return _record(upstream, snapshots, check, allow_removals)
 
 
-def _record(upstream: response.Upstream, snapshots: Path | None, check: bool) -> int:
+def _record(upstream: response.Upstream, snapshots: Path | None, check: bool, allow_removals: bool) -> int:
     """Record (or with ``check`` only compare) and report the outcome."""
     folder = _settings(snapshots=snapshots).snapshots
-    outcome = record.record(upstream, folder, check)
+    limit = None if allow_removals else record.REMOVAL_LIMIT
+    outcome = record.record(upstream, folder, record.Policy(check, removal_limit=limit))
     for line in record.summary(outcome, folder):
-        click.echo(line)
+        OUT.say(line)
     return DIFFERENT if outcome.status == "differs" else OK
 
 
@@ -194,10 +213,39 @@ def diff_command(
 ) -> int:
     """Classify the changes from OLD to NEW (versions, snapshot or response files) [previous, newest]."""
     result = sides.run(old, new, _settings(snapshots=snapshots).snapshots, accepted)
-    click.echo(report.render_report(result, fmt, fail_on), nl=False)
+    OUT.say(report.render_report(result, fmt, fail_on), nl=False)
     return DIFFERENT if diff.fails(result, fail_on) else OK
 
 
 def main() -> None:
-    """Console-script entry point."""
-    sys.exit(cli.main(prog_name="dictgen"))
+    """Console-script entry point: one line and exit 2 for usage errors, 130/143 for signals."""
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(args: list[str]) -> int:
+    """Run dictgen with ``args``; return the exit code."""
+    signal.signal(signal.SIGTERM, _terminate)
+    if "--debug" in args[: args.index("--") if "--" in args else len(args)]:
+        OUT.debug = True  # accepted after the subcommand too: moved to where the group reads it
+        args = ["--debug", *(a for a in args if a != "--debug")]
+    try:
+        code = cli.main(args, prog_name="dictgen", standalone_mode=False)
+        sys.stdout.flush()
+    except click.UsageError as exc:
+        OUT.error("usage", f"{exc.format_message()} (see dictgen --help)")
+        return ERROR
+    except (click.Abort, KeyboardInterrupt):
+        OUT.say("interrupted", err=True)
+        return INTERRUPTED[signal.SIGINT]
+    except Terminated:
+        OUT.say("terminated", err=True)
+        return INTERRUPTED[signal.SIGTERM]
+    except OSError as exc:  # stdout closed or full (a pipe, /dev/full)
+        silence_stdout()
+        OUT.error("<stdout>", f"cannot write: {exc.strerror or exc}")
+        return ERROR
+    return code if isinstance(code, int) else OK
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated

@@ -14,6 +14,8 @@ from generator.errors import ConfigError
 # SQL seeds print table names unquoted: only a lowercase identifier prefix is safe in every
 # dialect, and 40 characters leave room for "dictionary_entry" within 63 bytes (PostgreSQL).
 SQL_PREFIX = re.compile(r"([a-z_][a-z0-9_]{0,39})?")
+# The file whose [tool.dictgen] table holds the settings, relative to the working directory.
+CONFIG = Path("pyproject.toml")
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Settings:
 _PATHS = {"snapshots", "out", "names", "templates"}
 
 
-def load(pyproject: Path = Path("pyproject.toml")) -> Settings:
+def load(pyproject: Path = CONFIG) -> Settings:
     """Settings from ``[tool.dictgen]``; keys are the long option names with ``_`` or ``-``."""
     try:
         doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Write a rendered file map atomically, or compare it with the disk; track owned files."""
+"""Plan the files ``generate`` owns, write the plan all-or-nothing, or compare it with the disk."""
 
 from __future__ import annotations
 
@@ -7,36 +7,41 @@ import hashlib
 import itertools
 import json
 import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from generator import __version__
+from generator.atomic import JOURNAL, is_leftover, write_files
 from generator.choices import Target
 from generator.errors import DictgenError
 from generator.views import Files
 
 MANIFEST = "manifest.json"
 DIFF_LINES = 20
+# Folders inside a generated package that tools make (bytecode, npm installs and builds).
+TOOL_FOLDERS = frozenset({"__pycache__", "node_modules", "dist"})
 
 
 @dataclass(frozen=True)
 class Plan:
     """What ``generate`` leaves on disk: ``files`` with exactly these bytes (the manifest last),
-    and owned files no longer produced, to delete. ``check`` compares the same plan."""
+    owned files no longer produced (``stale``, to delete) and owned files edited since they
+    were written (``kept``, never deleted). ``check`` compares the same plan."""
 
     out: Path
     files: dict[Path, bytes]
     stale: tuple[Path, ...]
+    kept: tuple[Path, ...]
+    owned_folders: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
 class Difference:
-    """One owned file that is not as ``generate`` would write it."""
+    """One file that is not as ``generate`` would leave it."""
 
-    kind: str  # "stale", "missing" or "extra"
+    kind: Literal["stale", "missing", "extra", "unexpected", "interrupted"]
     path: str
     diff: tuple[str, ...] = ()
 
@@ -89,9 +94,54 @@ def plan(
     """The plan for ``out``: rendered files, ``beside`` (files kept elsewhere), the manifest."""
     previous = _read_manifest(out)
     wanted = {out / rel: data for files in rendered.values() for rel, data in files.items()}
-    owned_before = {out / p for t in rendered for p in previous["targets"].get(t, {})}
+    hashes = {out / p: h for t in rendered for p, h in previous["targets"].get(t, {}).items()}
+    _refuse_unowned(wanted, {out / p for files in previous["targets"].values() for p in files})
     files = wanted | dict(beside) | {out / MANIFEST: _manifest(previous, rendered, snapshots)}
-    return Plan(out, files, tuple(sorted(owned_before - files.keys())))
+    gone = sorted(hashes.keys() - files.keys())
+    stale = tuple(p for p in gone if _sha256(p) == hashes[p])
+    kept = tuple(p for p in gone if _sha256(p) not in (None, hashes[p]))
+    folders = tuple(sorted({out / _package_root(rel) for fs in rendered.values() for rel in fs}))
+    guard(out, [*wanted, *gone])
+    return Plan(out, files, stale, kept, folders)
+
+
+def _package_root(rel: str) -> str:
+    """The folder a target owns: ``python/juhe_grabticket``, ``typescript``, ``sql``."""
+    parts = rel.split("/")
+    return "/".join(parts[:2]) if parts[0] == "python" and len(parts) > 2 else parts[0]
+
+
+def _sha256(path: Path) -> str | None:
+    data = _read(path)
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def _refuse_unowned(wanted: Mapping[Path, bytes], owned: set[Path]) -> None:
+    """Never overwrite a file that dictgen did not write (the manifest does not list it)."""
+    for path, data in wanted.items():
+        if path not in owned and (old := _read(path)) is not None and old != data:
+            raise DictgenError(str(path), "exists but dictgen did not write it: refusing to overwrite")
+
+
+def guard(out: Path, paths: Iterable[Path]) -> None:
+    """Refuse any path below ``out`` reached through a symbolic link (which could lead outside)."""
+    for path in paths:
+        folder = path.parent
+        while folder != out and folder.is_relative_to(out):
+            if folder.is_symlink():
+                raise DictgenError(str(folder), "is a symbolic link: refusing to write or delete through it")
+            folder = folder.parent
+
+
+def check_out_root(out: Path, forbidden: Sequence[Path]) -> None:
+    """Refuse an output folder that holds things dictgen does not own (/, home, inputs, config)."""
+    real = out.resolve()
+    if real == Path(real.anchor) or real == Path.home().resolve():
+        raise DictgenError(str(out), "refusing to use / or the home folder as the output folder")
+    for path in forbidden:
+        theirs = path.resolve()
+        if real == theirs or theirs.is_relative_to(real):
+            raise DictgenError(str(out), f"refusing an output folder that contains {path}")
 
 
 def _read(path: Path) -> bytes | None:
@@ -102,62 +152,14 @@ def _read(path: Path) -> bytes | None:
 
 
 def write(plan: Plan) -> list[str]:
-    """Write the planned files that changed as one set, then delete owned files no longer
-    produced; report each action."""
-    changed = write_files(plan.files)
+    """Apply the plan as one set (writes and deletions); report each action."""
+    changes: dict[Path, bytes | None] = {**dict.fromkeys(plan.stale), **plan.files}
+    changed = write_files(changes, plan.out)
     for path in plan.stale:
-        if path.is_file() or path.is_symlink():
-            path.unlink()
         _prune_empty(plan.out, path.parent)
-    return [f"wrote {path}" for path in changed] + [f"deleted {path}" for path in plan.stale]
-
-
-def write_files(files: Mapping[Path, bytes]) -> list[Path]:
-    """Write the files whose content differs, all or none: each is staged under a temporary
-    name, then renamed in the given order; on a failure every file is put back as it was."""
-    changed = {path: data for path, data in files.items() if _read(path) != data}
-    staged: list[tuple[Path, Path]] = []
-    renamed: list[tuple[Path, Path | None]] = []  # (file, backup of its old content)
-    path = next(iter(changed), Path("."))
-    try:
-        for path, data in changed.items():
-            staged.append((_stage(path, data), path))
-        for tmp, path in staged:
-            backup = _backup(path)
-            renamed.append((path, backup))
-            os.replace(tmp, path)
-    except OSError as exc:
-        for done, backup in reversed(renamed):
-            if backup is not None:
-                os.replace(backup, done)
-            elif done.is_file():
-                done.unlink()
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise DictgenError(str(path), f"cannot write: {exc.strerror or exc}") from None
-    for _, backup in renamed:
-        if backup is not None:
-            backup.unlink()
-    return list(changed)
-
-
-def _backup(path: Path) -> Path | None:
-    """A hard link to the current ``path`` (None when there is no file), to restore on failure."""
-    if not path.is_file():
-        return None
-    backup = path.with_name(f".{path.name}.{os.getpid()}.bak")
-    backup.unlink(missing_ok=True)
-    os.link(path, backup)
-    return backup
-
-
-def _stage(target: Path, data: bytes) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(name, 0o644)
-    return Path(name)
+    deleted = set(plan.stale)
+    lines = [f"deleted {p}" if p in deleted else f"wrote {p}" for p in changed]
+    return lines + [f"kept {p}: edited since dictgen wrote it, delete it by hand" for p in plan.kept]
 
 
 def _prune_empty(out: Path, folder: Path) -> None:
@@ -169,7 +171,26 @@ def _prune_empty(out: Path, folder: Path) -> None:
 def check(plan: Plan) -> list[Difference]:
     """Compare the plan with the disk; an empty list means up to date."""
     found = [d for path, data in plan.files.items() if (d := compare_file(path, data)) is not None]
-    return found + [Difference("extra", str(path)) for path in plan.stale if path.exists()]
+    found += [Difference("extra", str(p)) for p in (*plan.stale, *plan.kept)]
+    if (plan.out / JOURNAL).exists():
+        found.append(Difference("interrupted", str(plan.out / JOURNAL)))
+    return found + [Difference("unexpected", str(p)) for p in _unexpected(plan)]
+
+
+def _unexpected(plan: Plan) -> list[Path]:
+    """Files in a folder a target owns that ``generate`` would not write (tool folders aside)."""
+    known = set(plan.files) | set(plan.stale) | set(plan.kept)
+    found = []
+    for folder in plan.owned_folders:
+        for root, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if d not in TOOL_FOLDERS)
+            found += [Path(root, n) for n in sorted(names) if Path(root, n) not in known]
+    found += [p.parent / n for p in plan.files if p.parent.is_dir() for n in _leftovers(p.parent)]
+    return sorted(set(found))
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(n for n in os.listdir(folder) if is_leftover(n) and n != JOURNAL)
 
 
 def compare_file(path: Path, expected: bytes) -> Difference | None:

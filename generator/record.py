@@ -8,18 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.accepted import ACCEPTED, load_accepted
+from generator.atomic import locked, recover, write_files
 from generator.changelog import FILENAME as CHANGELOG
 from generator.changelog import render_changelog
 from generator.choices import Status
 from generator.diff import Report, compare
 from generator.errors import DictgenError
 from generator.model import Snapshot, Version
-from generator.output import write_files
 from generator.report import render_report
 from generator.response import Upstream
 from generator.snapshot import canonical_sha256, dump_snapshot, load_snapshots
 
 FIRST = Version(1, 0, 0)
+REMOVAL_LIMIT = 0.25
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,31 @@ def history(folder: Path) -> list[Snapshot]:
     return load_snapshots(folder)
 
 
-def record(upstream: Upstream, folder: Path, check: bool = False, retrieved_at: str = "") -> Outcome:
-    """Compare with the newest snapshot; write the next version unless identical or ``check``."""
+@dataclass(frozen=True)
+class Policy:
+    """How recording treats the response: only compare (``check``), and how much it may remove."""
+
+    check: bool = False
+    retrieved_at: str = ""
+    # Refuse a response that removes (or blanks) more than this share of the dictionaries or
+    # entries: upstream glitches look like that. None: allow any removal.
+    removal_limit: float | None = REMOVAL_LIMIT
+
+
+def record(upstream: Upstream, folder: Path, policy: Policy = Policy()) -> Outcome:
+    """Compare with the newest snapshot; write the next version unless identical or ``check``.
+
+    The snapshot folder is locked throughout, so two runs at once record one after the other.
+    """
+    if policy.check and not folder.is_dir():
+        return _decide(upstream, folder, policy)
+    with locked(folder):
+        recover(folder)
+        return _decide(upstream, folder, policy)
+
+
+def _decide(upstream: Upstream, folder: Path, policy: Policy) -> Outcome:
+    check, retrieved_at = policy.check, policy.retrieved_at
     snapshots = history(folder)
     sha = canonical_sha256(upstream.result)
     stamp = retrieved_at or utc_now()
@@ -65,10 +89,31 @@ def record(upstream: Upstream, folder: Path, check: bool = False, retrieved_at: 
     if following is None:
         # Nothing a generated file shows changed (order, or keys the loader ignores): nothing to pin.
         return Outcome("up_to_date", newest.version, report, note="only order or ignored keys differ")
+    if policy.removal_limit is not None:
+        _refuse_glitch(newest, candidate, report, policy.removal_limit)
     report = replace(report, new_version=following)  # the same changes, now titled OLD -> NEW
     if check:
         return Outcome("differs", following, report)
     return _write(upstream, folder, [*snapshots, replace(candidate, version=following)], report, accepted)
+
+
+def _refuse_glitch(old: Snapshot, new: Snapshot, report: Report, limit: float) -> None:
+    """Raise when ``new`` removes everything, or more than ``limit`` of the dictionaries or entries."""
+    gone = {c.dictionary for c in report.changes if c.kind == "dictionary_removed"}
+    lost = sum(len(d.entries) for d in old.dictionaries if d.key in gone)
+    lost += sum(
+        c.kind == "entry_removed" or (c.kind == "label_changed" and not (c.new or "").strip())
+        for c in report.changes
+    )
+    total = sum(len(d.entries) for d in old.dictionaries)
+    if new.dictionaries and len(gone) <= limit * len(old.dictionaries) and lost <= limit * total:
+        return
+    what = f"{len(gone)} of {len(old.dictionaries)} dictionaries and {lost} of {total} entries"
+    raise DictgenError(
+        new.source,
+        f"refusing to record: the response removes or blanks {what} (limit {limit:.0%}); "
+        "an upstream glitch looks like this: pass --allow-removals if it is real",
+    )
 
 
 def _write(
@@ -86,7 +131,7 @@ def _write(
     data = dump_snapshot(new.version, new.source, new.retrieved_at, upstream.result)
     changelog = render_changelog(snapshots, accepted)
     # The new snapshot goes in first, so the changelog never names a version that is not on disk.
-    written = write_files({target: data, folder / CHANGELOG: changelog})
+    written = write_files({target: data, folder / CHANGELOG: changelog}, folder)
     return Outcome("recorded", new.version, report, tuple(written))
 
 

@@ -116,3 +116,46 @@ def test_check_exits_1_after_an_edit(project: Path, run: Run) -> None:
     index = project / "generated" / "typescript" / "src" / "index.ts"
     index.write_text(index.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert run("check").exit_code == 1
+
+
+def test_usage_errors_are_one_line_and_exit_2() -> None:
+    for args in (("generate", "--bogus"), ("diff", "--format", "yaml"), ("nosuch",)):
+        result = dictgen(*args)
+        assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("error: usage: ") and "dictgen --help" in result.stderr
+
+
+def test_debug_is_accepted_after_the_subcommand(tmp_path: Path) -> None:
+    result = dictgen("check", "--debug", "--snapshots", tmp_path / "none")
+    assert result.returncode == 2 and "Traceback" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: ")
+
+
+def test_a_full_stdout_is_exit_2_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "diff", "1.0.0", "1.0.0", "--format", "json"],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert (
+        result.returncode == 2 and result.stderr == "error: <stdout>: cannot write: No space left on device\n"
+    )
+
+
+def test_an_unexpected_exception_is_an_internal_error_with_exit_2(
+    run: Run, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in for a bug: the handler is what is under test, so the bug is planted.
+    def broken(*_: object) -> None:
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr("generator.pipeline.plan", broken)
+    result = run("check")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: internal error: ZeroDivisionError: planted (run with --debug for the traceback)\n"
+    )

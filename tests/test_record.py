@@ -12,7 +12,7 @@ from hypothesis import given, settings
 
 from generator.diff import compare
 from generator.model import Version
-from generator.record import record
+from generator.record import Policy, record
 from generator.response import Upstream, decode_response
 from generator.snapshot import canonical_sha256, load_snapshot, load_snapshots
 from tests.conftest import Run
@@ -188,12 +188,14 @@ def test_a_failed_write_leaves_nothing_behind(project: Path, run: Run) -> None:
 def test_recording_follows_the_diff(first: dict[str, Any], second: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "snapshots"
-        assert record(upstream(first), folder, retrieved_at="2026-01-01T00:00:00Z").version == Version(
-            1, 0, 0
-        )
-        again = record(upstream(first), folder)
+        anything = Policy(removal_limit=None)  # random results may remove everything
+        first_stamp = Policy(retrieved_at="2026-01-01T00:00:00Z", removal_limit=None)
+        assert record(upstream(first), folder, first_stamp).version == Version(1, 0, 0)
+        again = record(upstream(first), folder, anything)
         assert (again.status, again.version, again.written) == ("up_to_date", Version(1, 0, 0), ())
-        outcome = record(upstream(second), folder, retrieved_at="2026-01-02T00:00:00Z")
+        outcome = record(
+            upstream(second), folder, Policy(retrieved_at="2026-01-02T00:00:00Z", removal_limit=None)
+        )
         history = load_snapshots(folder)
         bump = compare(history[0], upstream_snapshot(second, history[0].version)).bump
         if bump == "none":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, when a command is missing:
-# PostgreSQL server and psql, MariaDB server and client, the sqlite3 CLI.
+# PostgreSQL server and psql, MariaDB server and client, the sqlite3 CLI, strace (fault injection).
 set -euo pipefail
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
@@ -12,6 +12,7 @@ have psql || missing+=(postgresql-client)
 have mariadb || missing+=(mariadb-client)
 have sqlite3 || missing+=(sqlite3)
 have runuser || missing+=(util-linux)
+have strace || missing+=(strace)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -1,0 +1,67 @@
+"""What leaves the process: every printed line is cleaned of secrets; signals become exceptions."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import traceback
+
+from generator.errors import DictgenError
+from generator.response import REDACTED, Redactor
+
+_KEY_QUERY = re.compile(r"(?i)((?:^|[?&;\s])key=)[^&#\s]*")
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (rolling back any write) like Ctrl-C does."""
+
+
+class Output:
+    """Every line dictgen prints passes here: secrets and ``key=`` values are removed first."""
+
+    def __init__(self) -> None:
+        self.redactors: list[Redactor] = []
+        self.debug = False
+
+    def clean(self, text: str) -> str:
+        """``text`` with every known key and every ``key=`` query value replaced by ***."""
+        for redact in self.redactors:
+            text = redact(text)
+        return _KEY_QUERY.sub(rf"\1{REDACTED}", text)
+
+    def say(self, text: str, err: bool = False, nl: bool = True) -> None:
+        """Print one cleaned piece of text to stdout (or stderr)."""
+        try:
+            _write(self.clean(text) + ("\n" if nl else ""), err)
+        except OSError as exc:  # stdout closed or full (a pipe, /dev/full)
+            if err:
+                raise
+            silence_stdout()
+            raise DictgenError("<stdout>", f"cannot write: {exc.strerror or exc}") from None
+
+    def error(self, where: str, what: str) -> None:
+        """Print ``error: where: what`` as one line on stderr."""
+        line = f"error: {self.clean(where)}: {self.clean(what)}"
+        _write(line.replace("\r", " ").replace("\n", " ") + "\n", err=True)
+
+    def traceback(self) -> None:
+        """Under --debug, the current exception's traceback (cleaned)."""
+        if self.debug:
+            _write(self.clean(traceback.format_exc()), err=True)
+
+
+OUT = Output()
+
+
+def _write(text: str, err: bool) -> None:
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text)
+    stream.flush()
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

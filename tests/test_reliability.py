@@ -1,0 +1,193 @@
+"""Bad days: two runs at once, upstream glitches, symlinks, foreign files, hostile output folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Run
+from tests.helpers import sample_result, tree
+from tests.test_crash import STRACE, _dictgen, _project
+
+PY = Path("generated/python/juhe_grabticket")
+
+
+def _response(project: Path, name: str, result: Any) -> Path:
+    path = project / name
+    doc = {"reason": "success", "result": result, "error_code": 0}
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _changed(label: str) -> dict[str, Any]:
+    result = sample_result()
+    result["seatClass"]["data"]["4"] = label
+    return result
+
+
+def test_two_imports_at_once_record_one_after_the_other(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    first = _response(project, "a.json", _changed("软座 甲"))
+    second = _response(project, "b.json", _changed("软座 乙"))
+    # The first run sleeps 1.5 s inside its locked write phase; the second starts meanwhile.
+    slow = (
+        STRACE,
+        "-f",
+        "-qq",
+        "-o",
+        os.devnull,
+        "-e",
+        "trace=rename",
+        "-e",
+        "inject=rename:delay_enter=1500000:when=1",
+    )
+    command = [sys.executable, "-m", "generator", "import"]
+    one = subprocess.Popen(
+        [*slow, *command, str(first)], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(0.7)
+    two = subprocess.run(
+        [*command, str(second)], cwd=project, capture_output=True, text=True, timeout=60, check=False
+    )
+    out_one, _ = one.communicate(timeout=60)
+    assert one.returncode == 0 and two.returncode == 0, two.stderr
+    assert "waiting for another dictgen" in two.stderr
+    assert out_one.startswith("recorded 2.0.0") and two.stdout.startswith("recorded 3.0.0")
+    snapshots = sorted(p.name for p in (project / "snapshots").glob("*.json"))
+    assert snapshots == ["1.0.0.json", "2.0.0.json", "3.0.0.json"]
+    assert "3.0.0" in (project / "snapshots" / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def _only_tips() -> dict[str, Any]:
+    return {"tips": sample_result()["tips"]}
+
+
+def _one_dictionary() -> dict[str, Any]:
+    return {"seatClass": sample_result()["seatClass"]}
+
+
+def _blank_labels() -> dict[str, Any]:
+    result = sample_result()
+    for key, value in result.items():
+        if key != "tips":
+            value["data"] = dict.fromkeys(value["data"], "")
+    return result
+
+
+@pytest.mark.parametrize("glitch", [dict, _only_tips, _one_dictionary, _blank_labels])
+def test_an_upstream_glitch_is_refused_unless_allowed(tmp_path: Path, glitch: Any) -> None:
+    project = _project(tmp_path)
+    path = _response(project, "glitch.json", glitch())
+    before = tree(project / "snapshots")
+    for extra in ((), ("--check",)):
+        refused = _dictgen(project, "import", str(path), *extra)
+        assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
+        assert "refusing to record" in refused.stderr and "--allow-removals" in refused.stderr
+        assert tree(project / "snapshots") == before
+    allowed = _dictgen(project, "import", "--allow-removals", str(path))
+    assert allowed.returncode == 0 and allowed.stdout.startswith("recorded 2.0.0")
+
+
+def test_generate_never_writes_or_deletes_through_a_symlinked_folder(project: Path, run: Run) -> None:
+    outside = project / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_text("keep me", encoding="utf-8")
+    assert run("generate").exit_code == 0
+    # A folder of the package replaced by a link to somewhere else.
+    v1 = project / PY / "v1"
+    for child in v1.iterdir():
+        child.unlink()
+    v1.rmdir()
+    v1.symlink_to(outside)
+    result = run("generate")
+    assert result.exit_code == 2
+    assert (
+        result.stderr == f"error: {PY / 'v1'}: is a symbolic link: refusing to write or delete through it\n"
+    )
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
+
+
+def test_a_manifest_entry_under_a_symlink_deletes_nothing_outside(project: Path, run: Run) -> None:
+    outside = project / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_text("keep me", encoding="utf-8")
+    assert run("generate").exit_code == 0
+    (project / "generated" / "evil").symlink_to(outside)
+    manifest = project / "generated" / "manifest.json"
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    doc["targets"]["python"]["evil/victim.txt"] = "0" * 64
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("generate")
+    assert result.exit_code == 2 and "generated/evil: is a symbolic link" in result.stderr
+    assert (outside / "victim.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_an_edited_file_that_is_no_longer_produced_is_kept_and_reported(project: Path, run: Run) -> None:
+    assert run("generate").exit_code == 0
+    manifest = project / "generated" / "manifest.json"
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    doc["targets"]["python"]["python/juhe_grabticket/old.py"] = "0" * 64  # written once, since edited
+    doc["targets"]["python"]["python/juhe_grabticket/gone.py"] = "0" * 64  # written once, since deleted
+    manifest.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    (project / PY / "old.py").write_text("# my edits\n", encoding="utf-8")
+    check = run("check")
+    assert check.exit_code == 1 and f"extra: {PY / 'old.py'}" in check.stdout
+    result = run("generate")
+    assert result.exit_code == 0 and "deleted" not in result.stdout
+    assert f"kept {PY / 'old.py'}: edited since dictgen wrote it, delete it by hand" in result.stdout
+    assert (project / PY / "old.py").exists()
+
+
+@pytest.mark.parametrize("out", [".", "snapshots", "/", "~", ".."])
+def test_output_folders_that_hold_other_things_are_refused(project: Path, run: Run, out: str) -> None:
+    before = tree(project / "snapshots")
+    for command in ("generate", "check"):
+        result = run(command, "--out", os.path.expanduser(out))
+        assert result.exit_code == 2 and result.stderr.startswith("error: ") and "refusing" in result.stderr
+    assert tree(project / "snapshots") == before and not (project / "manifest.json").exists()
+
+
+def test_a_file_dictgen_did_not_write_is_never_overwritten(project: Path, run: Run) -> None:
+    mine = project / "mine" / "sql" / "postgresql.sql"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("-- my own schema\n", encoding="utf-8")
+    result = run("generate", "--out", "mine")
+    assert result.exit_code == 2
+    where = Path("mine/sql/postgresql.sql")
+    assert result.stderr == f"error: {where}: exists but dictgen did not write it: refusing to overwrite\n"
+    assert mine.read_text(encoding="utf-8") == "-- my own schema\n"
+    assert not (project / "mine" / "manifest.json").exists()
+
+
+def test_check_reports_files_added_to_an_owned_folder(project: Path, run: Run) -> None:
+    assert run("generate").exit_code == 0
+    (project / PY / "v1" / "extra.py").write_text("import os\n", encoding="utf-8")
+    (project / PY / "backdoor.py").write_text("import os\n", encoding="utf-8")
+    (project / PY / "__pycache__").mkdir()
+    (project / PY / "__pycache__" / "x.pyc").write_bytes(b"")  # made by Python, not by a person
+    (project / "generated" / "typescript" / ".index.ts.dictgen-tmp").write_text("", encoding="utf-8")
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"unexpected: {PY / 'backdoor.py'}",
+        f"unexpected: {PY / 'v1' / 'extra.py'}",
+        f"unexpected: {Path('generated/typescript/.index.ts.dictgen-tmp')}",
+    ]
+    assert "3 file(s) that dictgen does not write" in result.stderr
+
+
+def test_deleted_is_printed_only_for_files_that_existed(project: Path, run: Run) -> None:
+    assert run("generate").exit_code == 0
+    manifest = project / "generated" / "manifest.json"
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    doc["targets"]["python"]["python/juhe_grabticket/never.py"] = "0" * 64
+    manifest.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    result = run("generate")
+    assert result.exit_code == 0 and result.stdout == f"wrote {Path('generated/manifest.json')}\n"
