@@ -25,6 +25,10 @@ class NamingError(DictgenError):
     """names.toml is invalid, or --strict-names found unnamed entries."""
 
 
+class UnnamedError(SnapshotError, NamingError):
+    """--strict-names: entries with no curated name, one (place, would-be name) per problem."""
+
+
 class RenderError(DictgenError):
     """A template or the formatter failed."""
 

@@ -11,7 +11,7 @@ from generator.changelog import FILENAME, render_changelog
 from generator.choices import Target
 from generator.config import CONFIG, Settings
 from generator.curated import check_curated, load_curated
-from generator.errors import NamingError
+from generator.errors import UnnamedError
 from generator.model import Version
 from generator.naming import Names, assign
 from generator.render import render
@@ -54,10 +54,10 @@ class Rendering:
 
 
 def _check_strict(names: dict[Version, Names], settings: Settings) -> None:
-    unnamed = [f for n in names.values() for f in n.fallbacks]
+    unnamed = sorted({f for n in names.values() for f in n.fallbacks})
     if unnamed:
-        listed = ", ".join(f"[{json_path('', d)}] {c!r} (would be {n})" for d, c, n in sorted(set(unnamed)))
-        raise NamingError(str(settings.names), f"--strict-names: no curated name for {listed}")
+        problems = [(f"[{json_path('', d)}] {c!r}", f"no curated name (would be {n})") for d, c, n in unnamed]
+        raise UnnamedError(f"{settings.names}: --strict-names", problems)
 
 
 def generate(settings: Settings) -> list[str]:
