@@ -1,26 +1,39 @@
 """Talk to the Juhe API: read the key, GET with retries, decode the response; never reveal the key.
 
-``requests`` is imported only inside :func:`download`, so ``dictgen --help`` never loads it.
+``requests`` is imported only inside functions, so ``dictgen --help`` never loads it. Redirects are
+never followed (the key is in the query), and a watchdog bounds each attempt as a whole.
 """
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import os
 import random
 import re
+import socket
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
 
 from generator.errors import FetchError
-from generator.response import MAX_BYTES, REDACTED, Redactor, Upstream, decode_response, one_line
+from generator.response import (
+    MAX_BYTES,
+    Redactor,
+    Upstream,
+    checked_url,
+    decode_response,
+    one_line,
+    os_reason,
+    redacted_logs,
+    redirect_target,
+    server_text,
+    shown_url,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -29,6 +42,7 @@ DEFAULT_URL = "http://v.juhe.cn/grabTicket/action/dataDictionary.php"
 BACKOFF_BASE = 0.5  # seconds; doubled per attempt, plus up to the same again as jitter
 BACKOFF_CAP = 30.0
 MAX_RETRY_AFTER = 60.0  # a longer Retry-After means "try later", not "wait in CI"
+DEADLINE_FACTOR = 6  # one whole attempt (connect, headers, body) takes at most this many timeouts
 _CHUNK = 64 * 1024
 
 Notify = Callable[[str], None]
@@ -50,11 +64,6 @@ def read_key(key_env: str, key_file: Path | None) -> str:
     if not key or any(ch.isspace() or not ch.isprintable() for ch in key):
         raise FetchError(where, "the API key must be one line of printable characters without spaces")
     return key
-
-
-def shown_url(url: str) -> str:
-    """The request URL as it may be displayed or stored: with ``key=***``."""
-    return f"{url}{'&' if urlsplit(url).query else '?'}key={REDACTED}"
 
 
 @dataclass(frozen=True)
@@ -84,23 +93,23 @@ def _notice(message: str) -> None:
 def fetch(request: Request, notify: Notify = _notice) -> Upstream:
     """Download the dictionary and validate it; every failure is a FetchError or SnapshotError."""
     redact = Redactor([request.key])
-    where = shown_url(redact(request.url))
-    if "key" in dict(parse_qsl(urlsplit(request.url).query)):
-        raise FetchError(where, "the URL must not carry a key: use --key-env or --key-file")
-    data = download(request, where, redact, notify)
-    return decode_response(data, where, redact(request.url), redact)
+    url, source = checked_url(request.url, redact)
+    where = shown_url(source)
+
+    def say(message: str) -> None:
+        notify(one_line(redact(message), 300))
+
+    data = download(replace(request, url=url), where, redact, say)
+    return decode_response(data, where, source, redact)
 
 
 def download(request: Request, where: str, redact: Redactor, notify: Notify) -> bytes:
-    """GET with retries on connection errors, 429 and 5xx; return the body."""
-    import requests
-
-    with _redacted_logs(redact), requests.Session() as session:
-        session.max_redirects = 5
+    """GET with retries on connection errors, timeouts, 429 and 5xx; return the body."""
+    with redacted_logs(redact):
         for attempt in range(request.retries + 1):
             notify(f"fetching {where}" + (f" (attempt {attempt + 1})" if attempt else ""))
             try:
-                return _attempt(session, request, where)
+                return _attempt(request, where, redact)
             except _Retry as failure:
                 what = redact(failure.what)
                 if attempt == request.retries:
@@ -114,31 +123,6 @@ def download(request: Request, where: str, redact: Redactor, notify: Notify) -> 
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
-class _RedactingHandler(logging.Handler):
-    """Shows urllib3's warnings (some carry the request URL) with the key removed, one line each."""
-
-    def __init__(self, redact: Redactor) -> None:
-        super().__init__(logging.WARNING)
-        self.redact = redact
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sys.stderr.write(f"warning: {one_line(self.redact(record.getMessage()), 300)}\n")
-
-
-@contextmanager
-def _redacted_logs(redact: Redactor) -> Iterator[None]:
-    """While downloading, route urllib3 log records through the redactor (and never to the root)."""
-    log = logging.getLogger("urllib3")
-    handler, propagate = _RedactingHandler(redact), log.propagate
-    log.addHandler(handler)
-    log.propagate = False
-    try:
-        yield
-    finally:
-        log.removeHandler(handler)
-        log.propagate = propagate
-
-
 def _delay(attempt: int, retry_after: float | None) -> float | None:
     """Seconds to wait before the next attempt; None when Retry-After exceeds our bound."""
     if retry_after is not None:
@@ -147,48 +131,135 @@ def _delay(attempt: int, retry_after: float | None) -> float | None:
     return base + random.uniform(0, base)
 
 
-def _attempt(session: requests.Session, request: Request, where: str) -> bytes:
-    """One GET; raise _Retry for transient failures and FetchError for permanent ones."""
+def _attempt(request: Request, where: str, redact: Redactor) -> bytes:
+    """One GET within the whole-download deadline; raise _Retry (transient) or FetchError (permanent)."""
     import requests
 
+    watchdog = _Watchdog(DEADLINE_FACTOR * request.timeout)
     timeout = (min(request.timeout, 10.0), request.timeout)
     try:
-        params = {"key": request.key}
-        with session.get(request.url, params=params, timeout=timeout, stream=True) as response:
-            _check_status(response, where)
-            return _read_body(response, request, where)
-    except requests.exceptions.SSLError:
-        raise FetchError(where, "TLS error: the server's certificate or handshake was rejected") from None
-    except requests.exceptions.ConnectTimeout:
-        raise _Retry(f"no connection within {timeout[0]:g} s") from None
-    except requests.exceptions.ReadTimeout:
-        raise _Retry(f"no data within {request.timeout:g} s") from None
-    except requests.exceptions.ChunkedEncodingError:
-        raise _Retry("the connection closed before the whole body arrived") from None
-    except requests.exceptions.TooManyRedirects:
-        raise FetchError(where, "too many redirects") from None
-    except requests.exceptions.ConnectionError as exc:
-        if "timed out" in str(exc).lower():  # a read timeout while streaming the body
-            raise _Retry(f"no data within {request.timeout:g} s") from None
-        raise _Retry(f"cannot connect ({_cause(str(exc))})") from None
+        with watchdog, _session(watchdog) as session:
+            response = session.get(
+                request.url, params={"key": request.key}, timeout=timeout, stream=True, allow_redirects=False
+            )
+            with response:
+                if isinstance(sock := getattr(response.raw.connection, "sock", None), socket.socket):
+                    watchdog.watch(sock)  # the same socket, unless it came through a proxy
+                _check_status(response, request, where, redact)
+                body = _read_body(response, request, where)
     except requests.exceptions.RequestException as exc:
-        raise FetchError(where, f"request failed ({type(exc).__name__})") from None
+        raise (_overrun(request) if watchdog.fired else _classified(exc, request, where)) from None
+    if watchdog.fired:  # a body without Content-Length ends where the watchdog cut it
+        raise _overrun(request)
+    return body
 
 
-def _cause(text: str) -> str:
-    """The OS reason inside a requests error text (which also holds the URL, so never show it all)."""
-    found = re.search(r"\[Errno -?\d+\] ([A-Za-z][A-Za-z ,'-]*)", text)
-    if found:
-        return found.group(1).strip().lower()
-    return "name resolution failed" if "resolve" in text.lower() else "connection error"
+def _overrun(request: Request) -> _Retry:
+    """The transient failure of an attempt that the watchdog ended."""
+    return _Retry(f"the download took longer than {DEADLINE_FACTOR * request.timeout:g} s")
 
 
-def _check_status(response: requests.Response, where: str) -> None:
+def _classified(exc: Exception, request: Request, where: str) -> Exception:
+    """The _Retry (transient) or FetchError (permanent) for a requests exception; never its text."""
+    from requests import exceptions as rex
+
+    if isinstance(exc, rex.SSLError):
+        return FetchError(where, "TLS error: the server's certificate or handshake was rejected")
+    if isinstance(exc, rex.ConnectTimeout):
+        return _Retry(f"no connection within {min(request.timeout, 10.0):g} s")
+    if isinstance(exc, rex.ReadTimeout):
+        return _Retry(f"no data within {request.timeout:g} s")
+    if isinstance(exc, rex.ChunkedEncodingError):
+        return _Retry("the connection closed before the whole body arrived")
+    if isinstance(exc, rex.ConnectionError):
+        if "timed out" in str(exc).lower():  # a read timeout while streaming the body
+            return _Retry(f"no data within {request.timeout:g} s")
+        return _Retry(f"cannot connect ({os_reason(str(exc))})")
+    return FetchError(where, f"request failed ({type(exc).__name__})")
+
+
+class _Watchdog:
+    """Shuts the sockets of one attempt when its deadline passes, so no slow drip can outlast it.
+
+    It shuts its own duplicates of the sockets: their descriptors cannot be closed and reused meanwhile.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = self._ended = False
+        self._copies: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._ended = True
+            for copy in self._copies:
+                copy.close()
+
+    def watch(self, sock: socket.socket) -> socket.socket:
+        """Shut ``sock`` at the deadline (at once when it has passed); return it."""
+        with self._lock, contextlib.suppress(OSError):  # OSError: already closed
+            self._copies.append(socket.fromfd(sock.fileno(), sock.family, sock.type))
+            if self.fired:
+                self._copies[-1].shutdown(socket.SHUT_RDWR)
+        return sock
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = not self._ended
+            for copy in self._copies if self.fired else ():
+                with contextlib.suppress(OSError):
+                    copy.shutdown(socket.SHUT_RDWR)  # a blocked read on the original returns at once
+
+
+def _session(watchdog: _Watchdog) -> requests.Session:
+    """A session that hands every socket it opens to ``watchdog``, before a byte is sent."""
+    import requests
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class Plain(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            return watchdog.watch(super()._new_conn())
+
+    class Secure(HTTPSConnection, Plain):  # HTTPSConnection.connect calls Plain._new_conn
+        pass
+
+    class PlainPool(HTTPConnectionPool):
+        ConnectionCls = Plain
+
+    class SecurePool(HTTPSConnectionPool):
+        ConnectionCls = Secure
+
+    class Session(requests.Session):
+        def get_redirect_target(self, resp: requests.Response) -> str | None:
+            return None  # a redirect is reported, never followed nor even prepared (nor its body read)
+
+    session = Session()
+    for adapter in session.adapters.values():
+        if isinstance(adapter, requests.adapters.HTTPAdapter):
+            adapter.poolmanager.pool_classes_by_scheme = {"http": PlainPool, "https": SecurePool}
+    return session
+
+
+def _check_status(response: requests.Response, request: Request, where: str, redact: Redactor) -> None:
+    """Return for 200; raise _Retry for 429 and 5xx, FetchError for anything else (redirects included)."""
     status = response.status_code
     if status == 429 or 500 <= status <= 599:
         raise _Retry(f"HTTP {status}", _retry_after(response.headers.get("Retry-After")))
+    location = response.headers.get("Location")
+    if 300 <= status <= 399 and location is not None:
+        target = redirect_target(location, request.url, redact)
+        why = "refusing to follow (the key would go with it); use --url"
+        raise FetchError(where, f"HTTP {status}: redirected to {target}: {why}")
     if status != 200:
-        raise FetchError(where, f"HTTP {status} {one_line(response.reason or '', 60)}".rstrip())
+        raise FetchError(where, f"HTTP {status} {server_text(response.reason or '', redact, 60)}".rstrip())
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -196,29 +267,27 @@ def _retry_after(value: str | None) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]+", value):  # ASCII digits only: "²".isdigit() is true, float("²") fails
         return float(value)
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _read_body(response: requests.Response, request: Request, where: str) -> bytes:
-    """Stream the body, stopping at the size cap and at an overall deadline."""
+    """Stream the body, stopping at the size cap (the watchdog stops it at the deadline)."""
     limit = request.max_bytes
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = response.headers.get("Content-Length")
+    if declared is not None and not re.fullmatch(r"\s*[0-9]+\s*", declared):
+        raise FetchError(where, "invalid Content-Length header: cannot tell whether the body is complete")
+    if declared is not None and int(declared) > limit:
         raise FetchError(where, f"response too large: {int(declared)} bytes (limit {limit})")
-    deadline = time.monotonic() + 6 * request.timeout
     body = bytearray()
     for chunk in response.iter_content(_CHUNK):
         body += chunk
         if len(body) > limit:
             raise FetchError(where, f"response too large: more than {limit} bytes")
-        if time.monotonic() > deadline:
-            raise _Retry(f"the download took longer than {6 * request.timeout:g} s")
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type == "text/html" or bytes(body[:512]).lstrip().startswith(b"<"):
         raise FetchError(where, f"expected JSON, got an HTML page ({len(body)} bytes)")

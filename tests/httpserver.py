@@ -1,19 +1,21 @@
-"""A real threaded HTTP server on loopback that plays canned Juhe API replies, and the replies."""
+"""A real threaded HTTP server on loopback that plays canned Juhe API replies; the replies; running fetch."""
 
 from __future__ import annotations
 
 import io
 import json
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from tests.helpers import sample_result
+from tests.helpers import dictgen, sample_result, tree
 
 KEY = "SENTINEL-k3y-9f2c71"
 DRIP_LIMIT = 20.0  # a dripping reply stops by itself after this many seconds
@@ -124,6 +126,21 @@ def serving() -> Iterator[Server]:
     finally:
         srv.httpd.shutdown()
         srv.httpd.server_close()
+
+
+def run_fetch(tmp: Path, url: str, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
+    """``dictgen fetch`` in a subprocess with the sentinel key in the environment."""
+    env = {"JUHE_KEY": KEY, "NO_PROXY": "*", "no_proxy": "*"}
+    head = ["--debug"] if debug else []
+    return dictgen(*head, "fetch", "--url", url, "--snapshots", tmp / "snapshots", *args, cwd=tmp, env=env)
+
+
+def assert_no_key(tmp: Path, proc: subprocess.CompletedProcess[str]) -> None:
+    """The sentinel key, in any letter case, is in no output stream and no file."""
+    assert KEY.lower() not in proc.stdout.lower()
+    assert KEY.lower() not in proc.stderr.lower()
+    for path, data in tree(tmp).items():
+        assert KEY.lower().encode() not in data.lower(), path
 
 
 def closed_port_url() -> str:

@@ -14,17 +14,28 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from generator.errors import FetchError, SnapshotError
-from generator.fetch import _cause, _delay, _retry_after, read_key
+from generator.fetch import _delay, _retry_after, read_key
 from generator.response import (
     SYSTEM_ERRORS,
     Redactor,
     _describe_error,
     decode_response,
+    os_reason,
     redacted_logs,
     shown_url,
 )
 from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
-from tests.httpserver import FAILURES, KEY, Reply, Server, closed_port_url, ok_body, serving
+from tests.httpserver import (
+    FAILURES,
+    KEY,
+    Reply,
+    Server,
+    assert_no_key,
+    closed_port_url,
+    ok_body,
+    run_fetch,
+    serving,
+)
 
 
 @pytest.fixture
@@ -40,21 +51,6 @@ def snapshots(tmp_path: Path) -> Path:
     folder = tmp_path / "snapshots"
     write_snapshot(folder, "1.0.0", sample_result())
     return folder
-
-
-def run_fetch(tmp: Path, url: str, *args: str, debug: bool = False) -> subprocess.CompletedProcess[str]:
-    """``dictgen fetch`` in a subprocess with the sentinel key in the environment."""
-    env = {"JUHE_KEY": KEY, "NO_PROXY": "*", "no_proxy": "*"}
-    head = ["--debug"] if debug else []
-    return dictgen(*head, "fetch", "--url", url, "--snapshots", tmp / "snapshots", *args, cwd=tmp, env=env)
-
-
-def assert_no_key(tmp: Path, proc: subprocess.CompletedProcess[str]) -> None:
-    """The sentinel key is in no output stream and no file."""
-    assert KEY not in proc.stdout
-    assert KEY not in proc.stderr
-    for path, data in tree(tmp).items():
-        assert KEY.encode() not in data, path
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
@@ -272,5 +268,5 @@ def test_urllib3_log_lines_are_redacted(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_cause_never_returns_the_url() -> None:
     text = f"Max retries exceeded with url: /?key={KEY} ([Errno -2] Name or service not known)"
-    assert _cause(text) == "name or service not known"
-    assert _cause(f"/?key={KEY}") == "connection error"
+    assert os_reason(text) == "name or service not known"
+    assert os_reason(f"/?key={KEY}") == "connection error"
