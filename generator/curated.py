@@ -11,8 +11,11 @@ from pathlib import Path
 from generator.errors import NamingError
 from generator.model import Snapshot
 from generator.snapshot import json_path
+from generator.tomlfile import read_toml
 
 UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+# The longest identifier a name may be, curated or not (naming.MAX_NAME re-exports it).
+MAX_NAME = 60
 
 
 @dataclass(frozen=True)
@@ -36,16 +39,10 @@ Curated = Mapping[str, CuratedTable]
 
 def load_curated(path: Path) -> dict[str, CuratedTable]:
     """Read names.toml: ``[dictionary]`` tables of ``"code" = "UPPER_SNAKE"``; a missing file is empty."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    read = read_toml(path, NamingError)
+    if read is None:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NamingError(str(path), f"cannot read: {exc}") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise NamingError(str(path), f"invalid TOML: {exc}") from None
+    doc, text = read
     lines = _line_index(text)
     curated: dict[str, CuratedTable] = {}
     for table, entries in doc.items():
@@ -55,6 +52,9 @@ def load_curated(path: Path) -> dict[str, CuratedTable]:
         curated[table] = CuratedTable(lines.get((table, None), 0))
         for code, name in entries.items():
             where = f"{path}:{lines.get((table, code), 0)}"
+            if isinstance(name, str) and len(name) > MAX_NAME:
+                size = f"the name is {len(name)} characters long (at most {MAX_NAME})"
+                raise NamingError(where, f"{_table(table)} {code!r}: {size}")
             if not isinstance(name, str) or not UPPER_SNAKE.fullmatch(name):
                 raise NamingError(
                     where, f"{_table(table)} {code!r}: {name!r} is not an UPPER_SNAKE_CASE name"

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -121,35 +121,51 @@ def _apply_accepted(change: Change, accepted: Mapping[str, str]) -> Change:
 
 
 def _dictionary_changes(old: Snapshot, new: Snapshot) -> list[Change]:
-    new_keys = {d.key for d in new.dictionaries}
+    after_of = {d.key: d for d in new.dictionaries}
     old_keys = {d.key for d in old.dictionaries}
-    removed = [d for d in old.dictionaries if d.key not in new_keys]
+    removed = [d for d in old.dictionaries if d.key not in after_of]
     added = [d for d in new.dictionaries if d.key not in old_keys]
+    twins = _twins(removed, added)
     changes: list[Change] = []
     for gone in removed:
-        twin = next((d for d in added if gone.entries and d.labels() == gone.labels()), None)
+        twin = twins.get(gone.key)
         if twin is None:
             message = f"dictionary removed ({len(gone.entries)} entries)"
             changes.append(
                 _change("dictionary_removed", "breaking", (gone.key, None), (gone.msg, None), message)
             )
             continue
-        added.remove(twin)
         message = f"dictionary renamed to {show(twin.key)} (same entries)"
         changes.append(
             _change("dictionary_renamed", "breaking", (gone.key, None), (gone.key, twin.key), message)
         )
         changes += _description_changes(gone, twin)
-    for fresh in added:
+    paired = {twin.key for twin in twins.values()}
+    for fresh in (d for d in added if d.key not in paired):
         message = f"dictionary added ({len(fresh.entries)} entries)"
         changes.append(
             _change("dictionary_added", "non_breaking", (fresh.key, None), (None, fresh.msg), message)
         )
     for before in old.dictionaries:
-        after = new.dictionary(before.key)
+        after = after_of.get(before.key)
         if after is not None:
             changes += _description_changes(before, after) + _entry_changes(before, after)
     return changes
+
+
+def _twins(removed: list[Dictionary], added: list[Dictionary]) -> dict[str, Dictionary]:
+    """Old key -> the new dictionary that a removed one (with entries) was renamed to."""
+    # Its twin is the first added dictionary, in upstream order, with the same code -> label mapping
+    # and not taken by an earlier removed one: indexed by that mapping, not searched for.
+    unpaired: dict[frozenset[tuple[str, str]], deque[Dictionary]] = {}
+    for fresh in added:
+        unpaired.setdefault(frozenset(fresh.labels().items()), deque()).append(fresh)
+    twins: dict[str, Dictionary] = {}
+    for gone in removed:
+        same = unpaired.get(frozenset(gone.labels().items())) if gone.entries else None
+        if same:
+            twins[gone.key] = same.popleft()
+    return twins
 
 
 def _description_changes(before: Dictionary, after: Dictionary) -> list[Change]:
@@ -184,37 +200,46 @@ def _code_renames(
     old_count, new_count = Counter(old.values()), Counter(new.values())
     by_label = {new[code]: code for code in added}
     changes = []
-    for code in list(removed):
+    renamed: dict[str, str] = {}
+    for code in removed:
         label = old[code]
         twin = by_label.get(label)
         if twin is None or old_count[label] != 1 or new_count[label] != 1:
             continue
-        removed.remove(code)
-        added.remove(twin)
+        renamed[code] = twin
         message = f"code {show(code)} renamed to {show(twin)} (label {show(label)})"
         changes.append(_change("code_renamed", "breaking", (key, code), (code, twin), message, label))
+    twins = set(renamed.values())
+    removed[:] = [code for code in removed if code not in renamed]
+    added[:] = [code for code in added if code not in twins]
     return changes
 
 
 def _swaps(key: str, old: dict[str, str], new: dict[str, str], changed: list[str]) -> list[Change]:
     """Pair two codes whose labels were exchanged; each pair is reported once."""
+    by_values: dict[tuple[str, str], deque[str]] = {}
+    for code in changed:
+        by_values.setdefault((old[code], new[code]), deque()).append(code)
+    paired: set[str] = set()
     changes = []
-    for first in list(changed):
-        if first not in changed:
+    for first in changed:
+        if first in paired:
             continue
-        partner = next(
-            (c for c in changed if c != first and old[c] == new[first] and new[c] == old[first]), None
-        )
-        if partner is None:
+        # A partner has old[c] == new[first] and new[c] == old[first], so it is never ``first``.
+        candidates = by_values.get((new[first], old[first]), deque())
+        while candidates and candidates[0] in paired:
+            candidates.popleft()
+        if not candidates:
             continue
-        changed.remove(first)
-        changed.remove(partner)
+        partner = candidates.popleft()
+        paired.update((first, partner))
         message = (
             f"codes {show(first)} and {show(partner)} swapped labels: "
             f"{show(first)} is now {show(new[first])}, {show(partner)} is now {show(new[partner])}"
         )
         values = (old[first], new[first])
         changes.append(_change("label_swapped", "breaking", (key, first), values, message, partner))
+    changed[:] = [code for code in changed if code not in paired]
     return changes
 
 

@@ -9,15 +9,27 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 
+from generator.curated import MAX_NAME as MAX_NAME  # defined there: names.toml is checked against it
 from generator.curated import Curated, CuratedName
 from generator.model import Dictionary, Entry, Snapshot
 
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _ASCII_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-MAX_NAME = 60
+# Characters that may spell a name: ASCII letters and digits, and the CJK ideographs pypinyin knows.
+_SPELLING = re.compile(
+    r"[0-9A-Za-z\u3007\u3400-\u4dbf\u4e00-\u9fff\ue815-\ue864\uf900-\ufaff\U00020000-\U00032389]"
+)
+# A name is made from its text up to the READ-th character that spells (an ASCII letter or digit,
+# or an ideograph pypinyin reads: each adds at least one name character), and from at most READ_MAX
+# characters. A cut changes words only within ~21 characters of it (pypinyin's phrases are at most
+# 10 long), so the first MAX_NAME + 1 name characters, all that a name keeps, are those of the whole
+# text unless its first READ_MAX characters spell fewer than READ. Uncut, a long label would cost
+# minutes: pypinyin is quadratic in a run of ideographs.
+READ = 2 * MAX_NAME
+READ_MAX = 4096
 
 # Names the generated Python and TypeScript modules define, import or rely on; a class
 # named like one of them would shadow it.  Fixed here (not read from the running
@@ -138,8 +150,25 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8].upper()
 
 
+def name_source(text: str) -> str:
+    """The part of ``text`` a name is made from: up to its READ-th letter, digit or read ideograph."""
+    readings: Container[int] = () if text.isascii() else _readings()
+    spelling = _SPELLING.finditer(text, 0, READ_MAX)
+    spelled = (m for m in spelling if m.group().isascii() or ord(m.group()) in readings)
+    last = next(itertools.islice(spelled, READ - 1, None), None)
+    return text[:READ_MAX] if last is None else text[: last.end()]
+
+
+def _readings() -> Container[int]:
+    """The code points pypinyin has a reading for."""
+    from pypinyin.constants import PINYIN_DICT  # ~100 ms to import: only when needed
+
+    return PINYIN_DICT
+
+
 def _ascii_words(text: str) -> list[str]:
     """Split into ASCII words (camelCase aware); Chinese is transliterated to pinyin first."""
+    text = name_source(text)
     if not text.isascii():
         from pypinyin import Style, lazy_pinyin  # ~100 ms to import: only when needed
 

@@ -15,7 +15,7 @@ from generator.errors import UnnamedError
 from generator.model import Version
 from generator.naming import Names, assign
 from generator.render import render
-from generator.snapshot import json_path, load_snapshots, newest_per_major
+from generator.snapshot import check_size, json_path, load_snapshots, newest_per_major
 from generator.views import Files, Options
 
 
@@ -28,6 +28,7 @@ def _render(settings: Settings) -> Rendering:
     """Everything that does not depend on the output folder: snapshots -> files in memory."""
     history = load_snapshots(settings.snapshots)
     snapshots = newest_per_major(history)
+    check_size(snapshots, settings.max_entries, settings.snapshots)
     curated = load_curated(settings.names)
     check_curated(curated, snapshots, settings.names)
     names = {s.version: assign(s, curated) for s in snapshots}

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,17 +31,17 @@ def _stderr(message: str) -> None:
 
 
 class _Object(dict[str, Any]):
-    """A JSON object that remembers which keys appeared more than once."""
+    """A JSON object that remembers which keys appeared more than once (in order, as dict keys)."""
 
-    duplicates: list[str]
+    duplicates: dict[str, None]
 
 
 def _object_hook(pairs: list[tuple[str, Any]]) -> _Object:
     obj = _Object()
-    obj.duplicates = []
+    obj.duplicates = {}
     for key, value in pairs:
-        if key in obj and key not in obj.duplicates:
-            obj.duplicates.append(key)
+        if key in obj:
+            obj.duplicates[key] = None
         obj[key] = value
     return obj
 
@@ -262,6 +262,15 @@ def load_snapshots(directory: Path, warn: Warn = _stderr) -> list[Snapshot]:
     if not snapshots:
         raise SnapshotError(str(directory), [("", "no snapshots (*.json) found")])
     return sorted(snapshots, key=lambda s: s.version)
+
+
+def check_size(snapshots: Iterable[Snapshot], max_entries: int, folder: Path) -> None:
+    """Refuse a snapshot of ``folder`` with more entries in all than ``max_entries``, before any work."""
+    for snap in snapshots:
+        count = sum(len(d.entries) for d in snap.dictionaries)
+        if count > max_entries:
+            limit = f"more than max_entries = {max_entries} (set it in [tool.dictgen] to allow more)"
+            raise SnapshotError(str(folder / f"{snap.version}.json"), [("", f"{count} entries, {limit}")])
 
 
 def newest_per_major(snapshots: list[Snapshot]) -> list[Snapshot]:

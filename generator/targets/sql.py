@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 from generator.choices import Dialect
@@ -14,13 +15,15 @@ FALSE_SQL: dict[Dialect, str] = {"postgresql": "FALSE", "sqlite": "0", "mysql": 
 
 # MySQL keys are VARBINARY: two of them must fit InnoDB's 3072-byte index limit.
 MYSQL_KEY_BYTES = 1024
+# Descriptions and labels are TEXT columns, which hold at most 65,535 bytes in MySQL.
+MYSQL_TEXT_BYTES = 65_535
 
 
 def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
     """Render one seed per dialect from the newest snapshot."""
     prefix = options.sql_prefix  # validated with the settings (config.check_sql_prefix)
     newest = views[-1]
-    _check_mysql_keys(newest)
+    _check_mysql_sizes(newest)
     files: Files = {}
     for dialect, false_sql in FALSE_SQL.items():
         text = templates.render(
@@ -32,15 +35,33 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
             entry_table=f"{prefix}dictionary_entry",
             key_bytes=MYSQL_KEY_BYTES,
         )
+        _check_complete(f"sql/{dialect}.sql", text)
         files[f"sql/{dialect}.sql"] = text.encode("utf-8")
     return files
 
 
-def _check_mysql_keys(view: MajorView) -> None:
-    """Fail rather than let MySQL reject or truncate a dictionary name or code."""
+def _check_complete(path: str, text: str) -> None:
+    """Fail unless the seed is blank or ends with a complete statement, outside any quote or comment."""
+    # A sanity check of user templates, not a parse. SQLite's tokenizer reads the literals sql_str
+    # writes for every dialect as the dialect does ('' inside quotes; no \' or $$), so a final ';'
+    # counts only when every quote and /* comment before it is closed.
+    if text.strip() and not sqlite3.complete_statement(text):
+        problem = "an unclosed quote or /* comment, or no ';' after the last statement"
+        raise RenderError(path, f"generated SQL is incomplete: {problem}")
+
+
+def _check_mysql_sizes(view: MajorView) -> None:
+    """Fail rather than let MySQL reject or truncate a dictionary name, description, code or label."""
     for d in view.dictionaries:
-        for what, value in [("dictionary name", d.key)] + [(f"code ({e.name})", e.code) for e in d.entries]:
+        values = [("dictionary name", d.key, MYSQL_KEY_BYTES), ("description", d.msg, MYSQL_TEXT_BYTES)]
+        for e in d.entries:
+            values += [
+                (f"code ({e.name})", e.code, MYSQL_KEY_BYTES),
+                (f"label ({e.name})", e.label, MYSQL_TEXT_BYTES),
+            ]
+        for what, value, limit in values:
             size = utf8_length(value)
-            if size > MYSQL_KEY_BYTES:
-                where = f"sql/mysql.sql: {d.class_name}"
-                raise RenderError(where, f"a {what} of {size} UTF-8 bytes exceeds {MYSQL_KEY_BYTES}")
+            if size > limit:
+                raise RenderError(
+                    f"sql/mysql.sql: {d.class_name}", f"a {what} of {size} UTF-8 bytes exceeds {limit}"
+                )

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 
+from generator.errors import RenderError
 from generator.views import Files, MajorView, Options, Templates
 
 PACKAGE = "typescript"
+# tsc reads tsconfig.json as JSON with comments and trailing commas. Strings are matched first, so
+# a "//" or "," inside one is kept; the rest is blanked, so error positions stay right.
+_STRING = r'"(?:[^"\\\n]|\\.)*"'
+_COMMENT = re.compile(rf"{_STRING}|//[^\n]*|/\*.*?\*/", re.DOTALL)
+_TRAILING_COMMA = re.compile(rf"{_STRING}|,(?=\s*[\]}}])")
 
 
 def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
@@ -18,9 +26,34 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
         source = templates.render("typescript/major.ts.j2", major=view, style=options.ts_style)
         files[f"{PACKAGE}/src/v{view.major}/index.ts"] = _encode(source)
     files[f"{PACKAGE}/src/index.ts"] = _encode(templates.render("typescript/index.ts.j2", **common))
-    files[f"{PACKAGE}/package.json"] = _encode(templates.render("typescript/package.json.j2", **common))
-    files[f"{PACKAGE}/tsconfig.json"] = _encode(templates.render("typescript/tsconfig.json.j2", **common))
+    for name, comments in (("package.json", False), ("tsconfig.json", True)):
+        text = templates.render(f"typescript/{name}.j2", **common)
+        _check_json(f"{PACKAGE}/{name}", text, comments)
+        files[f"{PACKAGE}/{name}"] = _encode(text)
     return files
+
+
+def _check_json(path: str, text: str, comments: bool) -> None:
+    """Fail unless ``text`` is a JSON object (``comments``: as tsc reads tsconfig.json)."""
+    if comments:
+        text = _TRAILING_COMMA.sub(_blank, _COMMENT.sub(_blank, text))
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:  # also: NaN, an integer too long, nesting too deep
+        detail = str(exc).splitlines()[0] if str(exc) else "nesting too deep"
+        raise RenderError(path, f"generated JSON does not parse: {detail}") from None
+    if not isinstance(value, dict):
+        raise RenderError(path, "generated JSON is not an object")
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _blank(match: re.Match[str]) -> str:
+    """A string as it is; a comment or trailing comma as spaces, keeping its line breaks."""
+    text = match.group()
+    return text if text.startswith('"') else re.sub(r"[^\n]", " ", text)
 
 
 def _encode(source: str) -> bytes:
