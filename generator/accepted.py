@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 from generator.errors import DictgenError
 from generator.escape import show
+from generator.tomlfile import read_toml
 
 ACCEPTED = "accepted.toml"
 _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
@@ -15,12 +15,10 @@ _FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 
 def load_accepted(path: Path) -> dict[str, str]:
     """Read ``[accepted]`` fingerprint = "reason" pairs from accepted.toml; a missing file is empty."""
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    read = read_toml(path, DictgenError, "cannot read")
+    if read is None:
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DictgenError(str(path), f"cannot read: {exc}") from None
+    doc = read[0]
     unknown = sorted(doc.keys() - {"accepted"})
     if unknown:
         raise DictgenError(str(path), f"unknown key {show(unknown[0])} (expected only [accepted])")

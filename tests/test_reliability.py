@@ -191,3 +191,22 @@ def test_deleted_is_printed_only_for_files_that_existed(project: Path, run: Run)
     manifest.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     result = run("generate")
     assert result.exit_code == 0 and result.stdout == f"wrote {Path('generated/manifest.json')}\n"
+
+
+_DEEP = "[" * 3000 + "]" * 3000
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("pyproject.toml", '[tool.dictgen]\nnames = "n\\u0000x"\n', "error: 'n\\x00x': not a usable path"),
+        ("pyproject.toml", f"[tool]\nx = {_DEEP}\n", "error: pyproject.toml: cannot read: nested too deeply"),
+        ("names.toml", f'[seatClass]\n"4" = {_DEEP}\n', "error: names.toml: invalid TOML: nested too deeply"),
+        ("snapshots/accepted.toml", f"[accepted]\nx = {_DEEP}\n", "error: snapshots/accepted.toml: cannot"),
+    ],
+)
+def test_hostile_toml_is_one_line_and_exit_2(project: Path, name: str, text: str, expected: str) -> None:
+    (project / name).write_text(text, encoding="utf-8")
+    result = _dictgen(project, "check")
+    assert result.returncode == 2 and result.stderr.startswith(expected), result.stderr
+    assert len(result.stderr.splitlines()) == 1
