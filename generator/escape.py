@@ -175,6 +175,19 @@ def sql_comment(value: Untrusted | str) -> str:
     return _escape(_text(value), {"\\": "\\\\"}, _py_code_point)
 
 
+# --- Markdown ---------------------------------------------------------------------------
+
+# Backslash-escaped (CommonMark lets any ASCII punctuation be): "|" would end a GFM table cell,
+# "`" open a code span, "<" and "&" start HTML or an entity, the rest start emphasis, strikethrough,
+# links or GitHub math; "\\" itself so that an escape in the value stays literal.
+_MD_ESCAPES = {ch: "\\" + ch for ch in "\\`*_[]<>|~$&!"}
+
+
+def md_cell(value: Untrusted | str) -> str:
+    """Text for one GFM table cell: cannot end the cell or its row, nor become markup or HTML."""
+    return _escape(_text(value), _MD_ESCAPES, _py_code_point)
+
+
 # --- one-line messages ------------------------------------------------------------------
 
 
@@ -197,4 +210,5 @@ FILTERS: dict[str, Callable[..., str]] = {
     "ts_comment": ts_comment,
     "sql_str": sql_str,
     "sql_comment": sql_comment,
+    "md_cell": md_cell,
 }

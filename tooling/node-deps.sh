@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install the TypeScript toolchain the tests use, pinned by tooling/typescript/package-lock.json.
+# Install the Node tools the tests use, pinned by tooling/typescript/package-lock.json: the
+# TypeScript compiler, TypeScript 5.8 (the oldest the generated package supports, and one that
+# still has moduleResolution node10), esbuild and marked.
 # Node.js and npm come from Debian packages when missing; `npm ci` runs only when
 # node_modules is missing or was installed from a different lockfile.
 set -euo pipefail
@@ -22,10 +24,14 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
 fi
 
+# Both compilers install a `tsc` into node_modules/.bin: the tests call each by its own path.
+tsc=node_modules/typescript/bin/tsc
+tsc_oldest=node_modules/typescript-5.8/bin/tsc
 stamp=node_modules/.dictgen-lock.sha256
 wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [ ! -x node_modules/.bin/tsc ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
+if [ ! -x "$tsc" ] || [ ! -x "$tsc_oldest" ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$wanted" >"$stamp"
 fi
-echo "node-deps: $(node --version), tsc $(node_modules/.bin/tsc --version)" >&2
+echo "node-deps: node $(node --version), npm $(npm --version), tsc $("$tsc" --version), oldest tsc" \
+  "$("$tsc_oldest" --version), esbuild $(node_modules/.bin/esbuild --version)" >&2

@@ -1,16 +1,19 @@
-"""Python target: ``python/juhe_grabticket/`` with one ``v{M}`` subpackage per major version."""
+"""Python target: ``python/juhe_grabticket/`` with one ``v{M}`` subpackage per major version, and the
+``pyproject.toml`` and ``README.md`` that make ``python/`` an installable distribution."""
 
 from __future__ import annotations
 
 import functools
 import re
+import tomllib
 from collections.abc import Sequence
 from typing import Any
 
 from generator.errors import RenderError
 from generator.views import Files, MajorView, Options, Templates
 
-PACKAGE = "python/juhe_grabticket"
+FOLDER = "python"
+PACKAGE = f"{FOLDER}/juhe_grabticket"
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -31,7 +34,26 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
         exports=_isort(_public(newest), True),
     )
     files[path] = _black(path, source)
-    return files
+    return files | _distribution(templates, views)
+
+
+def _distribution(templates: Templates, views: Sequence[MajorView]) -> Files:
+    """``pyproject.toml`` (checked to parse as TOML) and ``README.md`` beside the package."""
+    context = {"newest": views[-1], "majors": views}
+    path = f"{FOLDER}/pyproject.toml"
+    text = templates.render("python/pyproject.toml.j2", **context)
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RenderError(path, f"generated TOML does not parse: {exc}") from None
+    readme = templates.render("python/README.md.j2", **context)
+    return {path: _encode(text), f"{FOLDER}/README.md": _encode(readme)}
+
+
+def _encode(text: str) -> bytes:
+    """LF line ends, no trailing blanks, exactly one final newline."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
 
 
 def _public(view: MajorView) -> list[str]:

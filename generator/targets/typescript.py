@@ -10,6 +10,18 @@ from generator.errors import RenderError
 from generator.views import Files, MajorView, Options, Templates
 
 PACKAGE = "typescript"
+# The compilers the package builds with (devDependencies, and the one `prepare` fetches): 5.8 is the
+# first with erasableSyntaxOnly; 8 is not out, so nothing past 7 is promised.
+TYPESCRIPT = ">=5.8 <8"
+# Output path -> template; JSON files are checked (tsconfig.json as tsc reads it: comments allowed).
+_PACKAGE_FILES = {
+    "package.json": "package.json.j2",
+    "tsconfig.json": "tsconfig.json.j2",
+    "README.md": "README.md.j2",
+    ".gitignore": "gitignore.j2",
+    ".npmrc": "npmrc.j2",
+}
+_JSON = {"package.json": False, "tsconfig.json": True}
 # tsc reads tsconfig.json as JSON with comments and trailing commas. Strings are matched first, so
 # a "//" or "," inside one is kept; the rest is blanked, so error positions stay right.
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
@@ -18,17 +30,19 @@ _TRAILING_COMMA = re.compile(rf"{_STRING}|,(?=\s*[\]}}])")
 
 
 def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
-    """Render package.json, tsconfig.json, ``src/index.ts`` and one ``src/v{M}/index.ts`` per major."""
+    """Render ``src/v{M}/index.ts`` per major, ``src/index.ts``, and package.json, tsconfig.json,
+    README.md, .gitignore and .npmrc."""
     newest = views[-1]
-    common = {"newest": newest, "majors": views, "style": options.ts_style}
+    common = {"newest": newest, "majors": views, "style": options.ts_style, "typescript": TYPESCRIPT}
     files: Files = {}
     for view in views:
         source = templates.render("typescript/major.ts.j2", major=view, style=options.ts_style)
         files[f"{PACKAGE}/src/v{view.major}/index.ts"] = _encode(source)
     files[f"{PACKAGE}/src/index.ts"] = _encode(templates.render("typescript/index.ts.j2", **common))
-    for name, comments in (("package.json", False), ("tsconfig.json", True)):
-        text = templates.render(f"typescript/{name}.j2", **common)
-        _check_json(f"{PACKAGE}/{name}", text, comments)
+    for name, template in _PACKAGE_FILES.items():
+        text = templates.render(f"typescript/{template}", **common)
+        if name in _JSON:
+            _check_json(f"{PACKAGE}/{name}", text, _JSON[name])
         files[f"{PACKAGE}/{name}"] = _encode(text)
     return files
 

@@ -44,6 +44,20 @@ for major, snap in expected.items():
             assert member.name.isidentifier() and member.name.isascii() and not keyword.iskeyword(member.name)
             assert cls(member.value) is member and cls.from_code(member.value) is member
             assert str(member) == member.value and f"{member}" == member.value
+            try:
+                number = int(member.value)  # "4", " 4", "04" and "-1" are integer codes too
+            except ValueError:
+                pass
+            else:
+                if str(number) in data:
+                    assert cls(number) is cls.from_code(number) is cls(str(number))
+                else:
+                    try:
+                        cls(number)
+                    except ValueError:
+                        pass
+                    else:
+                        raise AssertionError(f"{number} found a member")
             if list(data.values()).count(member.label) == 1:
                 assert cls.from_label(member.label) is member
             else:
@@ -54,6 +68,14 @@ for major, snap in expected.items():
                 else:
                     raise AssertionError("ambiguous label accepted")
         assert getattr(mod, cls.__name__) is cls
+        assert cls.choices() == list(data.items())
+        for flag in (True, False) if data else ():  # calling an enum without members is a TypeError
+            try:
+                cls(flag)
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("a bool found a member")
 newest = max(expected, key=int)
 assert root.__version__ == expected[newest]["version"]
 assert root.DICTIONARIES is importlib.import_module(f"juhe_grabticket.v{newest}").DICTIONARIES
@@ -90,7 +112,14 @@ def _assert_package_ok(package_root: Path, expected: dict[str, Any], with_mypy: 
     for module in package_root.rglob("*.py"):
         ast.parse(module.read_text(encoding="utf-8"), feature_version=(3, 9))
     lint = _tool(
-        BIN / "ruff", "check", "--isolated", "--target-version", "py39", "juhe_grabticket", cwd=package_root
+        BIN / "ruff",
+        "check",
+        "--isolated",
+        "--no-cache",  # no .ruff_cache in generated/python, which dictgen check would report
+        "--target-version",
+        "py39",
+        "juhe_grabticket",
+        cwd=package_root,
     )
     assert lint.returncode == 0, lint.stdout[-3000:]
     fmt = _tool(BIN / "black", "--check", "-q", "-t", "py39", "juhe_grabticket", cwd=package_root)
@@ -132,6 +161,16 @@ except ValueError as exc:
 assert j.DICTIONARIES["orderStatus"].from_code("F").name == "TICKETED"
 assert j.SeatClass is SeatClass and j.__version__ == "1.0.0" and len(j.TIPS) == 13
 assert j.SeatClass.__doc__ == j.DESCRIPTIONS["seatClass"]
+assert SeatClass(4) is SeatClass.SECOND_CLASS_SEAT and SeatClass(10) is SeatClass.NO_SEAT
+for bad in (True, False, 4.0, 99, None):
+    try:
+        SeatClass(bad)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError(bad)
+assert SeatClass.choices()[:2] == [("1", "硬座"), ("2", "软座")] and len(SeatClass.choices()) == 20
+assert j.DICTIONARIES["seatClass"] is SeatClass and len(j.DICTIONARIES) == 9 and "nope" not in j.DICTIONARIES
 """
     run = subprocess.run(
         [
@@ -160,4 +199,55 @@ assert j.SeatClass.__doc__ == j.DESCRIPTIONS["seatClass"]
 def test_hostile_dictionaries_round_trip(tmp_path_factory: Any, snapshots: list[dict[str, Any]]) -> None:
     tmp = tmp_path_factory.mktemp("hostile")
     package_root, expected = _render(tmp, snapshots, names=tmp / "none.toml")
+    _assert_package_ok(package_root, expected)
+
+
+def test_lookups_never_iterate_the_enum(tmp_path: Path) -> None:
+    """from_code, from_label, choices, label and int codes use the maps built once at import."""
+    package_root, _ = _render(tmp_path, [sample_result()])
+    script = """
+import enum
+from juhe_grabticket import SeatClass
+
+def refuse(cls):
+    raise AssertionError(f"iterated {cls.__name__}")
+
+enum.EnumMeta.__iter__ = enum.EnumMeta.__reversed__ = refuse
+assert SeatClass.from_code(4) is SeatClass(4) is SeatClass("4") is SeatClass.from_label("二等座")
+assert SeatClass.HARD_SEAT.label == "硬座" and SeatClass.choices()[0] == ("1", "硬座")
+for call, arg in ((SeatClass.from_label, "nope"), (SeatClass.from_code, 99), (SeatClass, 99)):
+    try:
+        call(arg)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError(arg)
+print("ok")
+"""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(package_root)!r})\n{script}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0 and run.stdout == "ok\n", run.stderr
+
+
+def test_root_docstring_lists_the_majors_with_commas(tmp_path: Path) -> None:
+    package_root, _ = _render(tmp_path, [sample_result()] * 3)
+    tree = ast.parse((package_root / "juhe_grabticket" / "__init__.py").read_text(encoding="utf-8"))
+    doc = ast.get_docstring(tree) or ""
+    majors = "``juhe_grabticket.v1``, ``juhe_grabticket.v2``, ``juhe_grabticket.v3``."
+    assert doc.endswith(f"instead: {majors}"), doc
+
+
+def test_a_snapshot_without_dictionaries(tmp_path: Path) -> None:
+    """No dictionary: DICTIONARIES has no overloads (one alone would not type-check)."""
+    package_root, expected = _render(tmp_path, [{"tips": ["only tips"]}], names=tmp_path / "none.toml")
     _assert_package_ok(package_root, expected)

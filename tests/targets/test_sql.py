@@ -41,7 +41,10 @@ class Seed:
 
 def render_seed(snapshots: Path, names: Path, prefix: str = "juhe_") -> Seed:
     """Render the SQL target in-process for the newest snapshot in ``snapshots``."""
-    files = planned(Settings(snapshots=snapshots, names=names, targets=("sql",), sql_prefix=prefix))
+    settings = Settings(
+        snapshots=snapshots, names=names, targets=("sql",), sql_prefix=prefix, builtin_names=False
+    )
+    files = planned(settings)
     sql: dict[str, str] = {d: files[f"sql/{d}.sql"].decode("utf-8") for d in DIALECTS}
     snap = newest_per_major(load_snapshots(snapshots))[-1]
     return Seed(sql, snap, assign(snap, load_curated(names)))

@@ -13,43 +13,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import naming
-from generator.choices import TS_STYLES, TsStyle
-from generator.config import Settings
+from generator.choices import TS_STYLES
 from generator.escape import needs_escape
-from generator.snapshot import canonical_sha256, load_snapshots
-from tests.helpers import ROOT, SAMPLE, dictgen, planned, sample_result, tree, write_snapshot
+from generator.snapshot import canonical_sha256
+from tests.helpers import ROOT, SAMPLE, dictgen, sample_result, tree, write_snapshot
 from tests.strategies import results
-from tests.targets.tsc import MODES, STRICT, STRING_PROBES, compile_and_dump, find_tsc, run_tsc
+from tests.targets.tsc import (
+    MODES,
+    STRICT,
+    STRING_PROBES,
+    compile_and_dump,
+    find_tsc,
+    generated_names,
+    render,
+    render_result,
+    run_tsc,
+)
 
 
 @pytest.fixture(scope="session")
 def tsc() -> Path:
     """The pinned compiler, installed by tooling/node-deps.sh when missing."""
     return find_tsc()
-
-
-def render(folder: Path, style: TsStyle, snapshots: Path, names: Path | None = None) -> Path:
-    """Render ``snapshots`` through the real pipeline into ``folder``; return the package dir."""
-    settings = Settings(
-        snapshots=snapshots,
-        out=folder,
-        names=names or folder / "names.toml",
-        targets=("typescript",),
-        ts_style=style,
-    )
-    for rel, data in planned(settings).items():
-        if not rel.startswith("typescript/"):
-            continue
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_bytes(data)
-    return folder / "typescript"
-
-
-def render_result(result: dict[str, Any], folder: Path, style: TsStyle) -> Path:
-    """Render ``result`` as snapshot 1.0.0; return the package dir."""
-    write_snapshot(folder / "snapshots", "1.0.0", result)
-    return render(folder, style, folder / "snapshots")
 
 
 def expected_dump(result: dict[str, Any], version: str) -> dict[str, Any]:
@@ -90,16 +75,6 @@ def assert_round_trip(dump: dict[str, Any], result: dict[str, Any], version: str
         assert sorted(map(tuple, actual["record"])) == sorted(map(tuple, expected["entries"]))
 
 
-def generated_names(result: dict[str, Any], folder: Path) -> dict[str, tuple[str, list[str]]]:
-    """Dictionary key -> (class name, member names) as naming.py assigns them."""
-    snap = load_snapshots(folder / "snapshots")[0]
-    names = naming.assign(snap, {})
-    return {
-        d.key: (names.classes[d.key], [names.members[d.key][e.code] for e in d.entries])
-        for d in snap.dictionaries
-    }
-
-
 def assert_clean_source(package: Path) -> None:
     """No generated file carries a raw control, bidi or line-separator character."""
     for rel, data in tree(package).items():
@@ -123,7 +98,7 @@ def test_hostile_dictionaries_round_trip_through_tsc_and_node(tsc: Path, batch: 
             assert_clean_source(package)
         dumps = compile_and_dump(tsc, root, packages)
         for i, result in enumerate(batch):
-            names = generated_names(result, root / f"c{i}-const")
+            names = generated_names(root / f"c{i}-const")
             for style in TS_STYLES:
                 [dump] = dumps[f"c{i}-{style}"]
                 assert_round_trip(dump, result, "1.0.0", style)
@@ -160,6 +135,9 @@ def test_real_snapshot_builds_as_a_package_and_resolves_its_exports(tsc: Path, t
     for style in TS_STYLES:
         package = render(tmp_path / style, style, snapshots, ROOT / "names.toml")
         assert sorted(tree(package)) == [
+            ".gitignore",
+            ".npmrc",
+            "README.md",
             "package.json",
             "src/index.ts",
             "src/v0/index.ts",

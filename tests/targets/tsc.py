@@ -1,16 +1,26 @@
-"""The pinned TypeScript compiler and node: find tsc, compile packages, import them and dump their values."""
+"""The pinned Node tools: render the package, find tsc, compile packages, import them, dump their values."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import ROOT
+from generator import naming
+from generator.choices import TsStyle
+from generator.config import Settings
+from generator.snapshot import load_snapshots
+from tests.helpers import ROOT, planned, write_snapshot
 
 TOOLING = ROOT / "tooling"
-TSC = TOOLING / "typescript" / "node_modules" / ".bin" / "tsc"
+NODE_MODULES = TOOLING / "typescript" / "node_modules"
+# Both compilers install a .bin/tsc, so each is called by its own path.
+TSC = NODE_MODULES / "typescript" / "bin" / "tsc"
+TSC_OLDEST = NODE_MODULES / "typescript-5.8" / "bin" / "tsc"  # the floor of the package's range; has node10
+ESBUILD = NODE_MODULES / "esbuild" / "bin" / "esbuild"
+MARKED = NODE_MODULES / "marked"
 STRICT = {"strict": True, "isolatedModules": True, "verbatimModuleSyntax": True, "types": []}
 MODES: dict[str, dict[str, Any]] = {
     "nodenext": {"module": "nodenext", "moduleResolution": "nodenext"},
@@ -51,10 +61,43 @@ process.stdout.write(JSON.stringify(out));
 
 
 def find_tsc() -> Path:
-    """The pinned compiler, installed by tooling/node-deps.sh when missing."""
-    if not TSC.exists():
+    """The pinned compiler, installed with the other tools by tooling/node-deps.sh when one is missing."""
+    if not all(tool.exists() for tool in (TSC, TSC_OLDEST, ESBUILD, MARKED)):
         subprocess.run(["bash", str(TOOLING / "node-deps.sh")], check=True, timeout=600)
     return TSC
+
+
+def render(folder: Path, style: TsStyle, snapshots: Path, names: Path | None = None) -> Path:
+    """Render ``snapshots`` through the real pipeline into ``folder``; return the package dir."""
+    settings = Settings(
+        snapshots=snapshots,
+        out=folder,
+        names=names or folder / "names.toml",
+        targets=("typescript",),
+        ts_style=style,
+    )
+    for rel, data in planned(settings).items():
+        if not rel.startswith("typescript/"):
+            continue
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    return folder / "typescript"
+
+
+def render_result(result: dict[str, Any], folder: Path, style: TsStyle) -> Path:
+    """Render ``result`` as snapshot 1.0.0; return the package dir."""
+    write_snapshot(folder / "snapshots", "1.0.0", result)
+    return render(folder, style, folder / "snapshots")
+
+
+def generated_names(folder: Path) -> dict[str, tuple[str, list[str]]]:
+    """Dictionary key -> (class name, member names) as naming.py assigns them, for ``folder/snapshots``."""
+    snap = load_snapshots(folder / "snapshots")[0]
+    names = naming.assign(snap, {})
+    return {
+        d.key: (names.classes[d.key], [names.members[d.key][e.code] for e in d.entries])
+        for d in snap.dictionaries
+    }
 
 
 def run_tsc(tsc: Path, root: Path, name: str, options: dict[str, Any], include: list[str]) -> None:
@@ -98,3 +141,37 @@ def compile_and_dump(tsc: Path, root: Path, packages: dict[str, Path]) -> dict[s
     assert proc.returncode == 0, proc.stderr
     dumps = iter(json.loads(proc.stdout))
     return {name: [next(dumps) for _ in each] for name, each in majors.items()}
+
+
+def npm(args: list[str], cwd: Path, cache: Path) -> str:
+    """Run npm offline with a throwaway cache and no user config: it reaches no registry at all."""
+    env = {k: v for k, v in os.environ.items() if not k.lower().startswith("npm_")}
+    env.update(
+        npm_config_cache=str(cache),
+        npm_config_userconfig=str(cache / "npmrc"),
+        npm_config_offline="true",
+        npm_config_audit="false",
+        npm_config_fund="false",
+        npm_config_update_notifier="false",
+    )
+    proc = subprocess.run(
+        ["npm", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert proc.returncode == 0, f"npm {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}"
+    return proc.stdout
+
+
+def link_typescript(package: Path) -> None:
+    """Put the pinned compiler where ``npm install`` in ``package`` would put it: typescript, .bin/tsc."""
+    modules = package / "node_modules"
+    (modules / ".bin").mkdir(parents=True)
+    (modules / "typescript").symlink_to(TSC.parent.parent, target_is_directory=True)
+    (modules / ".bin" / "tsc").symlink_to(Path("..", "typescript", "bin", "tsc"))
+
+
+def run(command: list[str | Path], cwd: Path) -> str:
+    """Run a tool (node, tsc, esbuild); fail with everything it printed."""
+    argv = [str(arg) for arg in command]
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode == 0, f"{' '.join(argv)} failed:\n{proc.stdout}{proc.stderr}"
+    return proc.stdout

@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -45,25 +46,38 @@ class CodeEnum(str, Enum):
     @classmethod
     def from_code(cls, code: int | str) -> Self:
         """The member for ``code`` (``4`` or ``"4"``); ValueError naming the enum when unknown."""
-        if isinstance(code, bool) or not isinstance(code, (int, str)):
+        text = _code_text(code)
+        if text is None:
             raise TypeError(
                 f"{cls.__name__} codes are str or int, not {type(code).__name__}"
             )
-        for member in cls:
-            if member.value == str(code):
-                return member
-        raise ValueError(f"{str(code)!r} is not a valid {cls.__name__} code")
+        if text not in _labels_of(cls):
+            raise ValueError(f"{text!r} is not a valid {cls.__name__} code")
+        return cls(text)
 
     @classmethod
     def from_label(cls, label: str) -> Self:
         """The member whose label is ``label``; ValueError when none or several have it."""
-        matches = [member for member in cls if member.label == label]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
+        codes = _CODES_BY_LABEL.get(cls, _NO_CODES).get(label, ())
+        if len(codes) == 1:
+            return cls(codes[0])
+        if not codes:
             raise ValueError(f"{label!r} is not a {cls.__name__} label")
-        codes = ", ".join(repr(member.value) for member in matches)
-        raise ValueError(f"{label!r} is ambiguous in {cls.__name__}: codes {codes}")
+        listed = ", ".join(repr(code) for code in codes)
+        raise ValueError(f"{label!r} is ambiguous in {cls.__name__}: codes {listed}")
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """``(code, label)`` pairs in upstream order, e.g. for a Django field's ``choices``."""
+        return list(_labels_of(cls).items())
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        """``X(4)`` finds the member of code ``"4"`` (so do JSON numbers); a bool never matches."""
+        text = _code_text(value)
+        if text is None or text not in _labels_of(cls):
+            return None
+        return cls(text)
 
     def __str__(self) -> str:
         return str(self.value)
@@ -260,6 +274,85 @@ class MsgCode(CodeEnum):
     UNKNOWN_FAILURE = "999"  #: 未知的失败原因
 
 
+class _Dictionaries(Mapping[str, type[CodeEnum]]):
+    """Dictionary key -> class, upstream order; a literal key's type is its class."""
+
+    __slots__ = ("_classes",)
+
+    def __init__(self, classes: dict[str, type[CodeEnum]]) -> None:
+        self._classes = classes
+
+    @overload
+    def __getitem__(self, key: typing.Literal["idType"]) -> type[IdType]: ...
+
+    @overload
+    def __getitem__(
+        self, key: typing.Literal["passengerType"]
+    ) -> type[PassengerType]: ...
+
+    @overload
+    def __getitem__(self, key: typing.Literal["refundType"]) -> type[RefundType]: ...
+
+    @overload
+    def __getitem__(self, key: typing.Literal["seatClass"]) -> type[SeatClass]: ...
+
+    @overload
+    def __getitem__(
+        self, key: typing.Literal["seatClassCode"]
+    ) -> type[SeatClassCode]: ...
+
+    @overload
+    def __getitem__(self, key: typing.Literal["trainClass"]) -> type[TrainClass]: ...
+
+    @overload
+    def __getitem__(
+        self, key: typing.Literal["ticketStateCode"]
+    ) -> type[TicketStateCode]: ...
+
+    @overload
+    def __getitem__(self, key: typing.Literal["orderStatus"]) -> type[OrderStatus]: ...
+
+    @overload
+    def __getitem__(self, key: typing.Literal["msgCode"]) -> type[MsgCode]: ...
+
+    @overload
+    def __getitem__(self, key: str) -> type[CodeEnum]: ...
+
+    def __getitem__(self, key: str) -> type[CodeEnum]:
+        return self._classes[key]
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self._classes)
+
+    def __len__(self) -> int:
+        return len(self._classes)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._classes!r})"
+
+
+def _code_text(code: object) -> str | None:
+    """A code as upstream writes it: a str as it is, an int in decimal; None for bool and the rest."""
+    if isinstance(code, str):
+        return str(code)
+    if isinstance(code, int) and not isinstance(code, bool):
+        return str(int(code))
+    return None
+
+
+def _labels_of(cls: type[CodeEnum]) -> Mapping[str, str]:
+    return _LABELS.get(cls, _NO_LABELS)
+
+
+def _codes_by_label(labels: Mapping[str, str]) -> Mapping[str, tuple[str, ...]]:
+    codes: dict[str, list[str]] = {}
+    for code, label in labels.items():
+        codes.setdefault(label, []).append(code)
+    return MappingProxyType({label: tuple(found) for label, found in codes.items()})
+
+
+_NO_LABELS: Mapping[str, str] = MappingProxyType({})
+_NO_CODES: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 _LABELS: Mapping[type[CodeEnum], Mapping[str, str]] = {
     IdType: MappingProxyType(
         {
@@ -441,6 +534,10 @@ _LABELS: Mapping[type[CodeEnum], Mapping[str, str]] = {
         }
     ),
 }
+# Built once at import: from_label is a dictionary lookup.
+_CODES_BY_LABEL: Mapping[type[CodeEnum], Mapping[str, tuple[str, ...]]] = {
+    cls: _codes_by_label(labels) for cls, labels in _LABELS.items()
+}
 
 TIPS: tuple[str, ...] = (
     "抢票单暂时不可以购买保险",
@@ -458,7 +555,7 @@ TIPS: tuple[str, ...] = (
     "抢票单的订单状态可以调用订单详情接口查看,抢票成功后更为详尽的订单信息可调用订单详情接口获取,此时需要加上issue参数",
 )
 
-DICTIONARIES: Mapping[str, type[CodeEnum]] = MappingProxyType(
+DICTIONARIES = _Dictionaries(
     {
         "idType": IdType,
         "passengerType": PassengerType,

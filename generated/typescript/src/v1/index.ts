@@ -8,7 +8,7 @@ export const DICTIONARY_VERSION = "1.0.0";
 export const SNAPSHOT_SHA256 = "6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465";
 
 /** Usage notes published with the dictionary, in upstream order. */
-export const TIPS: readonly string[] = Object.freeze([
+export const TIPS: readonly string[] = /*@__PURE__*/ Object.freeze([
   "抢票单暂时不可以购买保险",
   "抢票单目前最多支持五名乘客",
   "抢票单目前暂不支持学生票和残军票",
@@ -27,6 +27,8 @@ export const TIPS: readonly string[] = Object.freeze([
 // Codes are arbitrary strings: "__proto__" in an object literal would set the prototype and
 // integer-like codes would be reordered, so label records are built with defineProperty on a
 // null-prototype object, and everything ordered is an array or a Map.
+// Every export's type is written out (isolatedDeclarations), and every call that builds a value
+// is marked pure, so that bundlers drop the dictionaries a program does not import.
 function labelRecord<K extends string>(pairs: ReadonlyArray<readonly [K, string]>): Readonly<Record<K, string>> {
   const record = Object.create(null) as Record<K, string>;
   for (const [code, label] of pairs) {
@@ -45,10 +47,10 @@ function codeForLabel<K extends string>(labels: Readonly<Record<K, string>>, lab
 }
 
 function labelMap<K extends string>(
-  codes: readonly K[],
+  members: Readonly<Record<string, K>>,
   labels: Readonly<Record<K, string>>,
 ): globalThis.ReadonlyMap<string, string> {
-  return new Map(codes.map((code): [string, string] => [code, labels[code]]));
+  return new Map(Object.values(members).map((code): [string, string] => [code, labels[code]]));
 }
 
 /**
@@ -56,25 +58,30 @@ function labelMap<K extends string>(
  *
  * Upstream dictionary "idType".
  */
-export const IdType = Object.freeze({
+export const IdType: {
   /** 身份证 */
-  RESIDENT_ID_CARD: "1",
+  readonly RESIDENT_ID_CARD: "1";
   /** 护照 */
-  PASSPORT: "2",
+  readonly PASSPORT: "2";
   /** 台胞证 */
-  TAIWAN_COMPATRIOT_PERMIT: "3",
+  readonly TAIWAN_COMPATRIOT_PERMIT: "3";
   /** 港澳通行证 */
+  readonly HK_MACAO_TRAVEL_PERMIT: "4";
+} = /*@__PURE__*/ Object.freeze({
+  RESIDENT_ID_CARD: "1",
+  PASSPORT: "2",
+  TAIWAN_COMPATRIOT_PERMIT: "3",
   HK_MACAO_TRAVEL_PERMIT: "4",
 } as const);
 /** A code of IdType. */
 export type IdType = (typeof IdType)[keyof typeof IdType];
 
 /** The label of each IdType code. */
-export const IdTypeLabels: Readonly<Record<IdType, string>> = labelRecord<IdType>([
-  [IdType.RESIDENT_ID_CARD, "身份证"],
-  [IdType.PASSPORT, "护照"],
-  [IdType.TAIWAN_COMPATRIOT_PERMIT, "台胞证"],
-  [IdType.HK_MACAO_TRAVEL_PERMIT, "港澳通行证"],
+export const IdTypeLabels: Readonly<Record<IdType, string>> = /*@__PURE__*/ labelRecord<IdType>([
+  ["1", "身份证"],
+  ["2", "护照"],
+  ["3", "台胞证"],
+  ["4", "港澳通行证"],
 ]);
 
 /** True when `value` is one of the IdType codes. */
@@ -92,25 +99,30 @@ export function idTypeFromLabel(label: string): IdType | undefined {
  *
  * Upstream dictionary "passengerType".
  */
-export const PassengerType = Object.freeze({
+export const PassengerType: {
   /** 成人 */
-  ADULT: "1",
+  readonly ADULT: "1";
   /** 儿童 */
-  CHILD: "2",
+  readonly CHILD: "2";
   /** 学生票 */
-  STUDENT: "3",
+  readonly STUDENT: "3";
   /** 残军票 */
+  readonly DISABLED_MILITARY: "4";
+} = /*@__PURE__*/ Object.freeze({
+  ADULT: "1",
+  CHILD: "2",
+  STUDENT: "3",
   DISABLED_MILITARY: "4",
 } as const);
 /** A code of PassengerType. */
 export type PassengerType = (typeof PassengerType)[keyof typeof PassengerType];
 
 /** The label of each PassengerType code. */
-export const PassengerTypeLabels: Readonly<Record<PassengerType, string>> = labelRecord<PassengerType>([
-  [PassengerType.ADULT, "成人"],
-  [PassengerType.CHILD, "儿童"],
-  [PassengerType.STUDENT, "学生票"],
-  [PassengerType.DISABLED_MILITARY, "残军票"],
+export const PassengerTypeLabels: Readonly<Record<PassengerType, string>> = /*@__PURE__*/ labelRecord<PassengerType>([
+  ["1", "成人"],
+  ["2", "儿童"],
+  ["3", "学生票"],
+  ["4", "残军票"],
 ]);
 
 /** True when `value` is one of the PassengerType codes. */
@@ -128,34 +140,42 @@ export function passengerTypeFromLabel(label: string): PassengerType | undefined
  *
  * Upstream dictionary "refundType".
  */
-export const RefundType = Object.freeze({
+export const RefundType: {
   /** change:改签差价退款 */
-  CHANGE_FARE_DIFFERENCE: "0",
+  readonly CHANGE_FARE_DIFFERENCE: "0";
   /** repeatpay:重复支付退款 */
-  DUPLICATE_PAYMENT: "1",
+  readonly DUPLICATE_PAYMENT: "1";
   /** delaypay:延迟支付退款 */
-  LATE_PAYMENT: "2",
+  readonly LATE_PAYMENT: "2";
   /** 线上退票退款 */
-  ONLINE_REFUND: "online",
+  readonly ONLINE_REFUND: "online";
   /** 车站退票退款 */
-  STATION_REFUND: "offline",
+  readonly STATION_REFUND: "offline";
   /** 出票失败退款 */
-  ISSUE_FAILED: "issuefail",
+  readonly ISSUE_FAILED: "issuefail";
   /** 其他原因退款 */
+  readonly OTHER: "other";
+} = /*@__PURE__*/ Object.freeze({
+  CHANGE_FARE_DIFFERENCE: "0",
+  DUPLICATE_PAYMENT: "1",
+  LATE_PAYMENT: "2",
+  ONLINE_REFUND: "online",
+  STATION_REFUND: "offline",
+  ISSUE_FAILED: "issuefail",
   OTHER: "other",
 } as const);
 /** A code of RefundType. */
 export type RefundType = (typeof RefundType)[keyof typeof RefundType];
 
 /** The label of each RefundType code. */
-export const RefundTypeLabels: Readonly<Record<RefundType, string>> = labelRecord<RefundType>([
-  [RefundType.CHANGE_FARE_DIFFERENCE, "change:改签差价退款"],
-  [RefundType.DUPLICATE_PAYMENT, "repeatpay:重复支付退款"],
-  [RefundType.LATE_PAYMENT, "delaypay:延迟支付退款"],
-  [RefundType.ONLINE_REFUND, "线上退票退款"],
-  [RefundType.STATION_REFUND, "车站退票退款"],
-  [RefundType.ISSUE_FAILED, "出票失败退款"],
-  [RefundType.OTHER, "其他原因退款"],
+export const RefundTypeLabels: Readonly<Record<RefundType, string>> = /*@__PURE__*/ labelRecord<RefundType>([
+  ["0", "change:改签差价退款"],
+  ["1", "repeatpay:重复支付退款"],
+  ["2", "delaypay:延迟支付退款"],
+  ["online", "线上退票退款"],
+  ["offline", "车站退票退款"],
+  ["issuefail", "出票失败退款"],
+  ["other", "其他原因退款"],
 ]);
 
 /** True when `value` is one of the RefundType codes. */
@@ -173,73 +193,94 @@ export function refundTypeFromLabel(label: string): RefundType | undefined {
  *
  * Upstream dictionary "seatClass".
  */
-export const SeatClass = Object.freeze({
+export const SeatClass: {
   /** 硬座 */
-  HARD_SEAT: "1",
+  readonly HARD_SEAT: "1";
   /** 软座 */
-  SOFT_SEAT: "2",
+  readonly SOFT_SEAT: "2";
   /** 一等座 */
-  FIRST_CLASS_SEAT: "3",
+  readonly FIRST_CLASS_SEAT: "3";
   /** 二等座 */
-  SECOND_CLASS_SEAT: "4",
+  readonly SECOND_CLASS_SEAT: "4";
   /** 硬卧上铺 */
-  HARD_SLEEPER_UPPER: "5",
+  readonly HARD_SLEEPER_UPPER: "5";
   /** 硬卧 */
-  HARD_SLEEPER: "6",
+  readonly HARD_SLEEPER: "6";
   /** 硬卧下铺 */
-  HARD_SLEEPER_LOWER: "7",
+  readonly HARD_SLEEPER_LOWER: "7";
   /** 软卧上铺 */
-  SOFT_SLEEPER_UPPER: "8",
+  readonly SOFT_SLEEPER_UPPER: "8";
   /** 软卧 */
-  SOFT_SLEEPER: "9",
+  readonly SOFT_SLEEPER: "9";
   /** 无座 */
-  NO_SEAT: "10",
+  readonly NO_SEAT: "10";
   /** 商务座 */
-  BUSINESS_CLASS_SEAT: "11",
+  readonly BUSINESS_CLASS_SEAT: "11";
   /** 特等座 */
-  PREMIUM_CLASS_SEAT: "12",
+  readonly PREMIUM_CLASS_SEAT: "12";
   /** 其它 */
-  OTHER: "13",
+  readonly OTHER: "13";
   /** 高级软卧 */
-  DELUXE_SOFT_SLEEPER: "14",
+  readonly DELUXE_SOFT_SLEEPER: "14";
   /** 动卧上铺 */
-  EMU_SLEEPER_UPPER: "15",
+  readonly EMU_SLEEPER_UPPER: "15";
   /** 动卧下铺 */
-  EMU_SLEEPER_LOWER: "16",
+  readonly EMU_SLEEPER_LOWER: "16";
   /** 高级动卧上铺 */
-  DELUXE_EMU_SLEEPER_UPPER: "17",
+  readonly DELUXE_EMU_SLEEPER_UPPER: "17";
   /** 高级动卧下铺 */
-  DELUXE_EMU_SLEEPER_LOWER: "18",
+  readonly DELUXE_EMU_SLEEPER_LOWER: "18";
   /** 一等软座 */
-  FIRST_CLASS_SOFT_SEAT: "33",
+  readonly FIRST_CLASS_SOFT_SEAT: "33";
   /** 二等软座 */
+  readonly SECOND_CLASS_SOFT_SEAT: "44";
+} = /*@__PURE__*/ Object.freeze({
+  HARD_SEAT: "1",
+  SOFT_SEAT: "2",
+  FIRST_CLASS_SEAT: "3",
+  SECOND_CLASS_SEAT: "4",
+  HARD_SLEEPER_UPPER: "5",
+  HARD_SLEEPER: "6",
+  HARD_SLEEPER_LOWER: "7",
+  SOFT_SLEEPER_UPPER: "8",
+  SOFT_SLEEPER: "9",
+  NO_SEAT: "10",
+  BUSINESS_CLASS_SEAT: "11",
+  PREMIUM_CLASS_SEAT: "12",
+  OTHER: "13",
+  DELUXE_SOFT_SLEEPER: "14",
+  EMU_SLEEPER_UPPER: "15",
+  EMU_SLEEPER_LOWER: "16",
+  DELUXE_EMU_SLEEPER_UPPER: "17",
+  DELUXE_EMU_SLEEPER_LOWER: "18",
+  FIRST_CLASS_SOFT_SEAT: "33",
   SECOND_CLASS_SOFT_SEAT: "44",
 } as const);
 /** A code of SeatClass. */
 export type SeatClass = (typeof SeatClass)[keyof typeof SeatClass];
 
 /** The label of each SeatClass code. */
-export const SeatClassLabels: Readonly<Record<SeatClass, string>> = labelRecord<SeatClass>([
-  [SeatClass.HARD_SEAT, "硬座"],
-  [SeatClass.SOFT_SEAT, "软座"],
-  [SeatClass.FIRST_CLASS_SEAT, "一等座"],
-  [SeatClass.SECOND_CLASS_SEAT, "二等座"],
-  [SeatClass.HARD_SLEEPER_UPPER, "硬卧上铺"],
-  [SeatClass.HARD_SLEEPER, "硬卧"],
-  [SeatClass.HARD_SLEEPER_LOWER, "硬卧下铺"],
-  [SeatClass.SOFT_SLEEPER_UPPER, "软卧上铺"],
-  [SeatClass.SOFT_SLEEPER, "软卧"],
-  [SeatClass.NO_SEAT, "无座"],
-  [SeatClass.BUSINESS_CLASS_SEAT, "商务座"],
-  [SeatClass.PREMIUM_CLASS_SEAT, "特等座"],
-  [SeatClass.OTHER, "其它"],
-  [SeatClass.DELUXE_SOFT_SLEEPER, "高级软卧"],
-  [SeatClass.EMU_SLEEPER_UPPER, "动卧上铺"],
-  [SeatClass.EMU_SLEEPER_LOWER, "动卧下铺"],
-  [SeatClass.DELUXE_EMU_SLEEPER_UPPER, "高级动卧上铺"],
-  [SeatClass.DELUXE_EMU_SLEEPER_LOWER, "高级动卧下铺"],
-  [SeatClass.FIRST_CLASS_SOFT_SEAT, "一等软座"],
-  [SeatClass.SECOND_CLASS_SOFT_SEAT, "二等软座"],
+export const SeatClassLabels: Readonly<Record<SeatClass, string>> = /*@__PURE__*/ labelRecord<SeatClass>([
+  ["1", "硬座"],
+  ["2", "软座"],
+  ["3", "一等座"],
+  ["4", "二等座"],
+  ["5", "硬卧上铺"],
+  ["6", "硬卧"],
+  ["7", "硬卧下铺"],
+  ["8", "软卧上铺"],
+  ["9", "软卧"],
+  ["10", "无座"],
+  ["11", "商务座"],
+  ["12", "特等座"],
+  ["13", "其它"],
+  ["14", "高级软卧"],
+  ["15", "动卧上铺"],
+  ["16", "动卧下铺"],
+  ["17", "高级动卧上铺"],
+  ["18", "高级动卧下铺"],
+  ["33", "一等软座"],
+  ["44", "二等软座"],
 ]);
 
 /** True when `value` is one of the SeatClass codes. */
@@ -257,55 +298,70 @@ export function seatClassFromLabel(label: string): SeatClass | undefined {
  *
  * Upstream dictionary "seatClassCode".
  */
-export const SeatClassCode = Object.freeze({
+export const SeatClassCode: {
   /** 硬座 */
-  HARD_SEAT: "hardseat",
+  readonly HARD_SEAT: "hardseat";
   /** 软座 */
-  SOFT_SEAT: "softseat",
+  readonly SOFT_SEAT: "softseat";
   /** 一等座 */
-  FIRST_CLASS_SEAT: "firstseat",
+  readonly FIRST_CLASS_SEAT: "firstseat";
   /** 二等座 */
-  SECOND_CLASS_SEAT: "secondseat",
+  readonly SECOND_CLASS_SEAT: "secondseat";
   /** 硬卧上铺 */
-  HARD_SLEEPER_UPPER: "hardsleeperup",
+  readonly HARD_SLEEPER_UPPER: "hardsleeperup";
   /** 硬卧中铺 */
-  HARD_SLEEPER_MIDDLE: "hardsleepermid",
+  readonly HARD_SLEEPER_MIDDLE: "hardsleepermid";
   /** 硬卧下铺 */
-  HARD_SLEEPER_LOWER: "hardsleeperdown",
+  readonly HARD_SLEEPER_LOWER: "hardsleeperdown";
   /** 软卧上铺 */
-  SOFT_SLEEPER_UPPER: "softsleeperup",
+  readonly SOFT_SLEEPER_UPPER: "softsleeperup";
   /** 软卧下铺 */
-  SOFT_SLEEPER_LOWER: "softsleeperdown",
+  readonly SOFT_SLEEPER_LOWER: "softsleeperdown";
   /** 无座 */
-  NO_SEAT: "noseat",
+  readonly NO_SEAT: "noseat";
   /** 商务座 */
-  BUSINESS_CLASS_SEAT: "businessseat",
+  readonly BUSINESS_CLASS_SEAT: "businessseat";
   /** 特等座 */
-  PREMIUM_CLASS_SEAT: "specialseat",
+  readonly PREMIUM_CLASS_SEAT: "specialseat";
   /** 高级软卧 */
-  DELUXE_SOFT_SLEEPER: "advancedsoftsleeper",
+  readonly DELUXE_SOFT_SLEEPER: "advancedsoftsleeper";
   /** 其他 */
+  readonly OTHER: "otherseat";
+} = /*@__PURE__*/ Object.freeze({
+  HARD_SEAT: "hardseat",
+  SOFT_SEAT: "softseat",
+  FIRST_CLASS_SEAT: "firstseat",
+  SECOND_CLASS_SEAT: "secondseat",
+  HARD_SLEEPER_UPPER: "hardsleeperup",
+  HARD_SLEEPER_MIDDLE: "hardsleepermid",
+  HARD_SLEEPER_LOWER: "hardsleeperdown",
+  SOFT_SLEEPER_UPPER: "softsleeperup",
+  SOFT_SLEEPER_LOWER: "softsleeperdown",
+  NO_SEAT: "noseat",
+  BUSINESS_CLASS_SEAT: "businessseat",
+  PREMIUM_CLASS_SEAT: "specialseat",
+  DELUXE_SOFT_SLEEPER: "advancedsoftsleeper",
   OTHER: "otherseat",
 } as const);
 /** A code of SeatClassCode. */
 export type SeatClassCode = (typeof SeatClassCode)[keyof typeof SeatClassCode];
 
 /** The label of each SeatClassCode code. */
-export const SeatClassCodeLabels: Readonly<Record<SeatClassCode, string>> = labelRecord<SeatClassCode>([
-  [SeatClassCode.HARD_SEAT, "硬座"],
-  [SeatClassCode.SOFT_SEAT, "软座"],
-  [SeatClassCode.FIRST_CLASS_SEAT, "一等座"],
-  [SeatClassCode.SECOND_CLASS_SEAT, "二等座"],
-  [SeatClassCode.HARD_SLEEPER_UPPER, "硬卧上铺"],
-  [SeatClassCode.HARD_SLEEPER_MIDDLE, "硬卧中铺"],
-  [SeatClassCode.HARD_SLEEPER_LOWER, "硬卧下铺"],
-  [SeatClassCode.SOFT_SLEEPER_UPPER, "软卧上铺"],
-  [SeatClassCode.SOFT_SLEEPER_LOWER, "软卧下铺"],
-  [SeatClassCode.NO_SEAT, "无座"],
-  [SeatClassCode.BUSINESS_CLASS_SEAT, "商务座"],
-  [SeatClassCode.PREMIUM_CLASS_SEAT, "特等座"],
-  [SeatClassCode.DELUXE_SOFT_SLEEPER, "高级软卧"],
-  [SeatClassCode.OTHER, "其他"],
+export const SeatClassCodeLabels: Readonly<Record<SeatClassCode, string>> = /*@__PURE__*/ labelRecord<SeatClassCode>([
+  ["hardseat", "硬座"],
+  ["softseat", "软座"],
+  ["firstseat", "一等座"],
+  ["secondseat", "二等座"],
+  ["hardsleeperup", "硬卧上铺"],
+  ["hardsleepermid", "硬卧中铺"],
+  ["hardsleeperdown", "硬卧下铺"],
+  ["softsleeperup", "软卧上铺"],
+  ["softsleeperdown", "软卧下铺"],
+  ["noseat", "无座"],
+  ["businessseat", "商务座"],
+  ["specialseat", "特等座"],
+  ["advancedsoftsleeper", "高级软卧"],
+  ["otherseat", "其他"],
 ]);
 
 /** True when `value` is one of the SeatClassCode codes. */
@@ -323,49 +379,62 @@ export function seatClassCodeFromLabel(label: string): SeatClassCode | undefined
  *
  * Upstream dictionary "trainClass".
  */
-export const TrainClass = Object.freeze({
+export const TrainClass: {
   /** 城际高速 */
-  INTERCITY_HIGH_SPEED: "C",
+  readonly INTERCITY_HIGH_SPEED: "C";
   /** 动车组 */
-  EMU: "D",
+  readonly EMU: "D";
   /** 空调特快 */
-  AC_EXPRESS: "KT",
+  readonly AC_EXPRESS: "KT";
   /** 空调快速 */
-  AC_FAST: "KKS",
+  readonly AC_FAST: "KKS";
   /** 空调普快 */
-  AC_ORDINARY_FAST: "KPK",
+  readonly AC_ORDINARY_FAST: "KPK";
   /** 空调普慢 */
-  AC_ORDINARY_SLOW: "KPM",
+  readonly AC_ORDINARY_SLOW: "KPM";
   /** 快速 */
-  FAST: "KS",
+  readonly FAST: "KS";
   /** 普快 */
-  ORDINARY_FAST: "PK",
+  readonly ORDINARY_FAST: "PK";
   /** 普慢 */
-  ORDINARY_SLOW: "PM",
+  readonly ORDINARY_SLOW: "PM";
   /** 香港直通车 */
-  HONG_KONG_THROUGH_TRAIN: "XGZ",
+  readonly HONG_KONG_THROUGH_TRAIN: "XGZ";
   /** 直达特快 */
-  DIRECT_EXPRESS: "Z",
+  readonly DIRECT_EXPRESS: "Z";
   /** 高速动车 */
+  readonly HIGH_SPEED_EMU: "GD";
+} = /*@__PURE__*/ Object.freeze({
+  INTERCITY_HIGH_SPEED: "C",
+  EMU: "D",
+  AC_EXPRESS: "KT",
+  AC_FAST: "KKS",
+  AC_ORDINARY_FAST: "KPK",
+  AC_ORDINARY_SLOW: "KPM",
+  FAST: "KS",
+  ORDINARY_FAST: "PK",
+  ORDINARY_SLOW: "PM",
+  HONG_KONG_THROUGH_TRAIN: "XGZ",
+  DIRECT_EXPRESS: "Z",
   HIGH_SPEED_EMU: "GD",
 } as const);
 /** A code of TrainClass. */
 export type TrainClass = (typeof TrainClass)[keyof typeof TrainClass];
 
 /** The label of each TrainClass code. */
-export const TrainClassLabels: Readonly<Record<TrainClass, string>> = labelRecord<TrainClass>([
-  [TrainClass.INTERCITY_HIGH_SPEED, "城际高速"],
-  [TrainClass.EMU, "动车组"],
-  [TrainClass.AC_EXPRESS, "空调特快"],
-  [TrainClass.AC_FAST, "空调快速"],
-  [TrainClass.AC_ORDINARY_FAST, "空调普快"],
-  [TrainClass.AC_ORDINARY_SLOW, "空调普慢"],
-  [TrainClass.FAST, "快速"],
-  [TrainClass.ORDINARY_FAST, "普快"],
-  [TrainClass.ORDINARY_SLOW, "普慢"],
-  [TrainClass.HONG_KONG_THROUGH_TRAIN, "香港直通车"],
-  [TrainClass.DIRECT_EXPRESS, "直达特快"],
-  [TrainClass.HIGH_SPEED_EMU, "高速动车"],
+export const TrainClassLabels: Readonly<Record<TrainClass, string>> = /*@__PURE__*/ labelRecord<TrainClass>([
+  ["C", "城际高速"],
+  ["D", "动车组"],
+  ["KT", "空调特快"],
+  ["KKS", "空调快速"],
+  ["KPK", "空调普快"],
+  ["KPM", "空调普慢"],
+  ["KS", "快速"],
+  ["PK", "普快"],
+  ["PM", "普慢"],
+  ["XGZ", "香港直通车"],
+  ["Z", "直达特快"],
+  ["GD", "高速动车"],
 ]);
 
 /** True when `value` is one of the TrainClass codes. */
@@ -383,34 +452,42 @@ export function trainClassFromLabel(label: string): TrainClass | undefined {
  *
  * Upstream dictionary "ticketStateCode".
  */
-export const TicketStateCode = Object.freeze({
+export const TicketStateCode: {
   /** 未出票 */
-  NOT_ISSUED: "N",
+  readonly NOT_ISSUED: "N";
   /** 已出票 */
-  ISSUED: "F",
+  readonly ISSUED: "F";
   /** 退票中 */
-  REFUNDING: "C",
+  readonly REFUNDING: "C";
   /** 已退票 */
-  REFUNDED: "T",
+  readonly REFUNDED: "T";
   /** 退票失败 */
-  REFUND_FAILED: "O",
+  readonly REFUND_FAILED: "O";
   /** 改签中 */
-  CHANGING: "Y",
+  readonly CHANGING: "Y";
   /** 已改签 */
+  readonly CHANGED: "G";
+} = /*@__PURE__*/ Object.freeze({
+  NOT_ISSUED: "N",
+  ISSUED: "F",
+  REFUNDING: "C",
+  REFUNDED: "T",
+  REFUND_FAILED: "O",
+  CHANGING: "Y",
   CHANGED: "G",
 } as const);
 /** A code of TicketStateCode. */
 export type TicketStateCode = (typeof TicketStateCode)[keyof typeof TicketStateCode];
 
 /** The label of each TicketStateCode code. */
-export const TicketStateCodeLabels: Readonly<Record<TicketStateCode, string>> = labelRecord<TicketStateCode>([
-  [TicketStateCode.NOT_ISSUED, "未出票"],
-  [TicketStateCode.ISSUED, "已出票"],
-  [TicketStateCode.REFUNDING, "退票中"],
-  [TicketStateCode.REFUNDED, "已退票"],
-  [TicketStateCode.REFUND_FAILED, "退票失败"],
-  [TicketStateCode.CHANGING, "改签中"],
-  [TicketStateCode.CHANGED, "已改签"],
+export const TicketStateCodeLabels: Readonly<Record<TicketStateCode, string>> = /*@__PURE__*/ labelRecord<TicketStateCode>([
+  ["N", "未出票"],
+  ["F", "已出票"],
+  ["C", "退票中"],
+  ["T", "已退票"],
+  ["O", "退票失败"],
+  ["Y", "改签中"],
+  ["G", "已改签"],
 ]);
 
 /** True when `value` is one of the TicketStateCode codes. */
@@ -428,40 +505,50 @@ export function ticketStateCodeFromLabel(label: string): TicketStateCode | undef
  *
  * Upstream dictionary "orderStatus".
  */
-export const OrderStatus = Object.freeze({
+export const OrderStatus: {
   /** 抢票单已创建 */
-  CREATED: "N",
+  readonly CREATED: "N";
   /** 未到开抢时间 */
-  WAITING_TO_START: "B",
+  readonly WAITING_TO_START: "B";
   /** 抢票中 */
-  GRABBING: "D",
+  readonly GRABBING: "D";
   /** 抢票成功(出票成功) */
-  TICKETED: "F",
+  readonly TICKETED: "F";
   /** 出票失败 */
-  ISSUE_FAILED: "U",
+  readonly ISSUE_FAILED: "U";
   /** 已过期 */
-  EXPIRED: "O",
+  readonly EXPIRED: "O";
   /** 已取消 */
-  CANCELLED: "C",
+  readonly CANCELLED: "C";
   /** 已退票 */
-  REFUNDED: "T",
+  readonly REFUNDED: "T";
   /** 已改签 */
+  readonly CHANGED: "E";
+} = /*@__PURE__*/ Object.freeze({
+  CREATED: "N",
+  WAITING_TO_START: "B",
+  GRABBING: "D",
+  TICKETED: "F",
+  ISSUE_FAILED: "U",
+  EXPIRED: "O",
+  CANCELLED: "C",
+  REFUNDED: "T",
   CHANGED: "E",
 } as const);
 /** A code of OrderStatus. */
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
 /** The label of each OrderStatus code. */
-export const OrderStatusLabels: Readonly<Record<OrderStatus, string>> = labelRecord<OrderStatus>([
-  [OrderStatus.CREATED, "抢票单已创建"],
-  [OrderStatus.WAITING_TO_START, "未到开抢时间"],
-  [OrderStatus.GRABBING, "抢票中"],
-  [OrderStatus.TICKETED, "抢票成功(出票成功)"],
-  [OrderStatus.ISSUE_FAILED, "出票失败"],
-  [OrderStatus.EXPIRED, "已过期"],
-  [OrderStatus.CANCELLED, "已取消"],
-  [OrderStatus.REFUNDED, "已退票"],
-  [OrderStatus.CHANGED, "已改签"],
+export const OrderStatusLabels: Readonly<Record<OrderStatus, string>> = /*@__PURE__*/ labelRecord<OrderStatus>([
+  ["N", "抢票单已创建"],
+  ["B", "未到开抢时间"],
+  ["D", "抢票中"],
+  ["F", "抢票成功(出票成功)"],
+  ["U", "出票失败"],
+  ["O", "已过期"],
+  ["C", "已取消"],
+  ["T", "已退票"],
+  ["E", "已改签"],
 ]);
 
 /** True when `value` is one of the OrderStatus codes. */
@@ -479,211 +566,278 @@ export function orderStatusFromLabel(label: string): OrderStatus | undefined {
  *
  * Upstream dictionary "msgCode".
  */
-export const MsgCode = Object.freeze({
+export const MsgCode: {
   /** 请求成功 */
-  SUCCESS: "100",
+  readonly SUCCESS: "100";
   /** 参数无效 */
-  INVALID_PARAMETER: "101",
+  readonly INVALID_PARAMETER: "101";
   /** 签名验证失败 */
-  SIGNATURE_INVALID: "102",
+  readonly SIGNATURE_INVALID: "102";
   /** 该IP没有权限访问此接口 */
-  IP_NOT_ALLOWED: "103",
+  readonly IP_NOT_ALLOWED: "103";
   /** 请求过于频繁,请稍后重试 */
-  TOO_MANY_REQUESTS: "104",
+  readonly TOO_MANY_REQUESTS: "104";
   /** 没有权限访问此接口 */
-  ACCESS_DENIED: "105",
+  readonly ACCESS_DENIED: "105";
   /** 该订单不存在 */
-  ORDER_NOT_FOUND: "201",
+  readonly ORDER_NOT_FOUND: "201";
   /** 当前订单状态不允许执行此操作 */
-  ORDER_STATUS_FORBIDS_OPERATION: "202",
+  readonly ORDER_STATUS_FORBIDS_OPERATION: "202";
   /** 当前时间不支持此服务 */
-  SERVICE_UNAVAILABLE_NOW: "203",
+  readonly SERVICE_UNAVAILABLE_NOW: "203";
   /** 坐席无效 */
-  INVALID_SEAT_CLASS: "204",
+  readonly INVALID_SEAT_CLASS: "204";
   /** 发车日期无效 */
-  INVALID_DEPARTURE_DATE: "205",
+  readonly INVALID_DEPARTURE_DATE: "205";
   /** 取消次数过多,取消请求已锁定 */
-  TOO_MANY_CANCELLATIONS: "206",
+  readonly TOO_MANY_CANCELLATIONS: "206";
   /** 订单已过期 */
-  ORDER_EXPIRED: "207",
+  readonly ORDER_EXPIRED: "207";
   /** 车次号无效 */
-  INVALID_TRAIN_NUMBER: "208",
+  readonly INVALID_TRAIN_NUMBER: "208";
   /** 该坐席已售完 */
-  SEAT_SOLD_OUT: "209",
+  readonly SEAT_SOLD_OUT: "209";
   /** 该账号有未完成的订单,无法继续执行此操作 */
-  ACCOUNT_HAS_PENDING_ORDER: "210",
+  readonly ACCOUNT_HAS_PENDING_ORDER: "210";
   /** 分销商身份验证无效 */
-  DISTRIBUTOR_AUTH_FAILED: "211",
+  readonly DISTRIBUTOR_AUTH_FAILED: "211";
   /** 该订单未付款,无法出票 */
-  ORDER_UNPAID: "212",
+  readonly ORDER_UNPAID: "212";
   /** 坐席价格错误 */
-  SEAT_PRICE_MISMATCH: "213",
+  readonly SEAT_PRICE_MISMATCH: "213";
   /** 占座排队中,请等待占座结果 */
-  SEAT_HOLD_QUEUED: "214",
+  readonly SEAT_HOLD_QUEUED: "214";
   /** 站站查询结果已过期,请重新查询 */
-  QUERY_RESULT_EXPIRED: "215",
+  readonly QUERY_RESULT_EXPIRED: "215";
   /** 距离发车时间太近,无法执行此操作 */
-  TOO_CLOSE_TO_DEPARTURE: "216",
+  readonly TOO_CLOSE_TO_DEPARTURE: "216";
   /** 实际占座为无座,乘客制定不接受无座 */
-  NO_SEAT_NOT_ACCEPTED: "217",
+  readonly NO_SEAT_NOT_ACCEPTED: "217";
   /** 测试订单不允许预定20天以内发车的车次 */
-  TEST_ORDER_DEPARTS_TOO_SOON: "218",
+  readonly TEST_ORDER_DEPARTS_TOO_SOON: "218";
   /** 抢票单已达预约上限 */
-  GRAB_ORDER_LIMIT_REACHED: "219",
+  readonly GRAB_ORDER_LIMIT_REACHED: "219";
   /** 抢票单乘客数,车次数,坐席数超过配置上限 */
-  GRAB_ORDER_OPTIONS_OVER_LIMIT: "220",
+  readonly GRAB_ORDER_OPTIONS_OVER_LIMIT: "220";
   /** 抢票取消失败 */
-  GRAB_CANCEL_FAILED: "221",
+  readonly GRAB_CANCEL_FAILED: "221";
   /** 抢票功能关闭 */
-  GRAB_DISABLED: "222",
+  readonly GRAB_DISABLED: "222";
   /** 该订单中无此乘客 */
-  PASSENGER_NOT_IN_ORDER: "301",
+  readonly PASSENGER_NOT_IN_ORDER: "301";
   /** 乘客身份信息涉嫌被他人冒用 */
-  PASSENGER_IDENTITY_MISUSED: "302",
+  readonly PASSENGER_IDENTITY_MISUSED: "302";
   /** 当前车票状态不允许执行此操作 */
-  TICKET_STATUS_FORBIDS_OPERATION: "303",
+  readonly TICKET_STATUS_FORBIDS_OPERATION: "303";
   /** 乘客信息不正确 */
-  INVALID_PASSENGER_INFO: "304",
+  readonly INVALID_PASSENGER_INFO: "304";
   /** 乘客已预订过与该行程有冲突的车票 */
-  CONFLICTING_TRIP_BOOKED: "305",
+  readonly CONFLICTING_TRIP_BOOKED: "305";
   /** 乘客已被法院依法限制高消费 */
-  PASSENGER_SPENDING_RESTRICTED: "306",
+  readonly PASSENGER_SPENDING_RESTRICTED: "306";
   /** 乘客已预订过该车次,无法重复预订 */
-  DUPLICATE_BOOKING: "307",
+  readonly DUPLICATE_BOOKING: "307";
   /** 乘客身份信息未通过验证 */
-  PASSENGER_IDENTITY_UNVERIFIED: "308",
+  readonly PASSENGER_IDENTITY_UNVERIFIED: "308";
   /** 出票5分钟内无法提交退票 */
-  REFUND_TOO_SOON_AFTER_ISSUE: "309",
+  readonly REFUND_TOO_SOON_AFTER_ISSUE: "309";
   /** 距离发车时间太近,无法申请退票 */
-  REFUND_TOO_CLOSE_TO_DEPARTURE: "310",
+  readonly REFUND_TOO_CLOSE_TO_DEPARTURE: "310";
   /** 订单中包含儿童票,如需退票请先退儿童票 */
-  REFUND_CHILD_TICKET_FIRST: "311",
+  readonly REFUND_CHILD_TICKET_FIRST: "311";
   /** 不支持网上退票 */
-  ONLINE_REFUND_UNSUPPORTED: "312",
+  readonly ONLINE_REFUND_UNSUPPORTED: "312";
   /** 订单中包含儿童票,该乘客无法改签 */
-  CHANGE_BLOCKED_BY_CHILD_TICKET: "313",
+  readonly CHANGE_BLOCKED_BY_CHILD_TICKET: "313";
   /** 距离发车时间太近,无法改签 */
-  CHANGE_TOO_CLOSE_TO_DEPARTURE: "314",
+  readonly CHANGE_TOO_CLOSE_TO_DEPARTURE: "314";
   /** 要改签的车次不在预售期内,无法改签 */
-  CHANGE_TRAIN_NOT_ON_SALE: "315",
+  readonly CHANGE_TRAIN_NOT_ON_SALE: "315";
   /** 该订单不支持改签 */
-  CHANGE_UNSUPPORTED: "316",
+  readonly CHANGE_UNSUPPORTED: "316";
   /** 改签次数过多,改签请求已锁定 */
-  TOO_MANY_CHANGES: "317",
+  readonly TOO_MANY_CHANGES: "317";
   /** 当天取消改签次数过多,取消请求已锁定 */
-  TOO_MANY_CHANGE_CANCELLATIONS: "318",
+  readonly TOO_MANY_CHANGE_CANCELLATIONS: "318";
   /** 购保失败 */
-  INSURANCE_PURCHASE_FAILED: "319",
+  readonly INSURANCE_PURCHASE_FAILED: "319";
   /** 退保失败 */
-  INSURANCE_REFUND_FAILED: "320",
+  readonly INSURANCE_REFUND_FAILED: "320";
   /** 购票所使用的12306账号未进行手机核验 */
-  ACCOUNT_PHONE_UNVERIFIED: "401",
+  readonly ACCOUNT_PHONE_UNVERIFIED: "401";
   /** 购票所使用的12306账号被封,无法执行此操作 */
-  ACCOUNT_BANNED: "402",
+  readonly ACCOUNT_BANNED: "402";
   /** 12306账号登录失败 */
-  ACCOUNT_LOGIN_FAILED: "403",
+  readonly ACCOUNT_LOGIN_FAILED: "403";
   /** 12306账号尚未激活,请用注册时的邮箱激活后重试 */
-  ACCOUNT_NOT_ACTIVATED: "404",
+  readonly ACCOUNT_NOT_ACTIVATED: "404";
   /** 12306账号未通过身份信息核验,请核验后重试 */
-  ACCOUNT_IDENTITY_UNVERIFIED: "405",
+  readonly ACCOUNT_IDENTITY_UNVERIFIED: "405";
   /** 12306账号已被锁定 */
-  ACCOUNT_LOCKED: "406",
+  readonly ACCOUNT_LOCKED: "406";
   /** 登录验证码错误 */
-  LOGIN_CAPTCHA_INVALID: "407",
+  readonly LOGIN_CAPTCHA_INVALID: "407";
   /** 12306账号格式不正确 */
-  ACCOUNT_FORMAT_INVALID: "408",
+  readonly ACCOUNT_FORMAT_INVALID: "408";
   /** 12306账号常用联系人已达上限,无法继续添加 */
-  CONTACT_LIMIT_REACHED: "409",
+  readonly CONTACT_LIMIT_REACHED: "409";
   /** 当日获取短信验证码次数已达上限 */
-  SMS_CODE_DAILY_LIMIT_REACHED: "410",
+  readonly SMS_CODE_DAILY_LIMIT_REACHED: "410";
   /** 邮箱已被注册 */
-  EMAIL_ALREADY_REGISTERED: "411",
+  readonly EMAIL_ALREADY_REGISTERED: "411";
   /** 用户名已被注册 */
-  USERNAME_ALREADY_REGISTERED: "412",
+  readonly USERNAME_ALREADY_REGISTERED: "412";
   /** 手机号码已被注册 */
-  PHONE_ALREADY_REGISTERED: "413",
+  readonly PHONE_ALREADY_REGISTERED: "413";
   /** 证件号码已被注册 */
-  ID_NUMBER_ALREADY_REGISTERED: "414",
+  readonly ID_NUMBER_ALREADY_REGISTERED: "414";
   /** 12306账号不可用 */
-  ACCOUNT_UNAVAILABLE: "415",
+  readonly ACCOUNT_UNAVAILABLE: "415";
   /** 手机号或证件号码不正确 */
-  PHONE_OR_ID_NUMBER_INVALID: "416",
+  readonly PHONE_OR_ID_NUMBER_INVALID: "416";
   /** 该联系人已存在 */
-  CONTACT_ALREADY_EXISTS: "417",
+  readonly CONTACT_ALREADY_EXISTS: "417";
   /** 未知的失败原因 */
+  readonly UNKNOWN_FAILURE: "999";
+} = /*@__PURE__*/ Object.freeze({
+  SUCCESS: "100",
+  INVALID_PARAMETER: "101",
+  SIGNATURE_INVALID: "102",
+  IP_NOT_ALLOWED: "103",
+  TOO_MANY_REQUESTS: "104",
+  ACCESS_DENIED: "105",
+  ORDER_NOT_FOUND: "201",
+  ORDER_STATUS_FORBIDS_OPERATION: "202",
+  SERVICE_UNAVAILABLE_NOW: "203",
+  INVALID_SEAT_CLASS: "204",
+  INVALID_DEPARTURE_DATE: "205",
+  TOO_MANY_CANCELLATIONS: "206",
+  ORDER_EXPIRED: "207",
+  INVALID_TRAIN_NUMBER: "208",
+  SEAT_SOLD_OUT: "209",
+  ACCOUNT_HAS_PENDING_ORDER: "210",
+  DISTRIBUTOR_AUTH_FAILED: "211",
+  ORDER_UNPAID: "212",
+  SEAT_PRICE_MISMATCH: "213",
+  SEAT_HOLD_QUEUED: "214",
+  QUERY_RESULT_EXPIRED: "215",
+  TOO_CLOSE_TO_DEPARTURE: "216",
+  NO_SEAT_NOT_ACCEPTED: "217",
+  TEST_ORDER_DEPARTS_TOO_SOON: "218",
+  GRAB_ORDER_LIMIT_REACHED: "219",
+  GRAB_ORDER_OPTIONS_OVER_LIMIT: "220",
+  GRAB_CANCEL_FAILED: "221",
+  GRAB_DISABLED: "222",
+  PASSENGER_NOT_IN_ORDER: "301",
+  PASSENGER_IDENTITY_MISUSED: "302",
+  TICKET_STATUS_FORBIDS_OPERATION: "303",
+  INVALID_PASSENGER_INFO: "304",
+  CONFLICTING_TRIP_BOOKED: "305",
+  PASSENGER_SPENDING_RESTRICTED: "306",
+  DUPLICATE_BOOKING: "307",
+  PASSENGER_IDENTITY_UNVERIFIED: "308",
+  REFUND_TOO_SOON_AFTER_ISSUE: "309",
+  REFUND_TOO_CLOSE_TO_DEPARTURE: "310",
+  REFUND_CHILD_TICKET_FIRST: "311",
+  ONLINE_REFUND_UNSUPPORTED: "312",
+  CHANGE_BLOCKED_BY_CHILD_TICKET: "313",
+  CHANGE_TOO_CLOSE_TO_DEPARTURE: "314",
+  CHANGE_TRAIN_NOT_ON_SALE: "315",
+  CHANGE_UNSUPPORTED: "316",
+  TOO_MANY_CHANGES: "317",
+  TOO_MANY_CHANGE_CANCELLATIONS: "318",
+  INSURANCE_PURCHASE_FAILED: "319",
+  INSURANCE_REFUND_FAILED: "320",
+  ACCOUNT_PHONE_UNVERIFIED: "401",
+  ACCOUNT_BANNED: "402",
+  ACCOUNT_LOGIN_FAILED: "403",
+  ACCOUNT_NOT_ACTIVATED: "404",
+  ACCOUNT_IDENTITY_UNVERIFIED: "405",
+  ACCOUNT_LOCKED: "406",
+  LOGIN_CAPTCHA_INVALID: "407",
+  ACCOUNT_FORMAT_INVALID: "408",
+  CONTACT_LIMIT_REACHED: "409",
+  SMS_CODE_DAILY_LIMIT_REACHED: "410",
+  EMAIL_ALREADY_REGISTERED: "411",
+  USERNAME_ALREADY_REGISTERED: "412",
+  PHONE_ALREADY_REGISTERED: "413",
+  ID_NUMBER_ALREADY_REGISTERED: "414",
+  ACCOUNT_UNAVAILABLE: "415",
+  PHONE_OR_ID_NUMBER_INVALID: "416",
+  CONTACT_ALREADY_EXISTS: "417",
   UNKNOWN_FAILURE: "999",
 } as const);
 /** A code of MsgCode. */
 export type MsgCode = (typeof MsgCode)[keyof typeof MsgCode];
 
 /** The label of each MsgCode code. */
-export const MsgCodeLabels: Readonly<Record<MsgCode, string>> = labelRecord<MsgCode>([
-  [MsgCode.SUCCESS, "请求成功"],
-  [MsgCode.INVALID_PARAMETER, "参数无效"],
-  [MsgCode.SIGNATURE_INVALID, "签名验证失败"],
-  [MsgCode.IP_NOT_ALLOWED, "该IP没有权限访问此接口"],
-  [MsgCode.TOO_MANY_REQUESTS, "请求过于频繁,请稍后重试"],
-  [MsgCode.ACCESS_DENIED, "没有权限访问此接口"],
-  [MsgCode.ORDER_NOT_FOUND, "该订单不存在"],
-  [MsgCode.ORDER_STATUS_FORBIDS_OPERATION, "当前订单状态不允许执行此操作"],
-  [MsgCode.SERVICE_UNAVAILABLE_NOW, "当前时间不支持此服务"],
-  [MsgCode.INVALID_SEAT_CLASS, "坐席无效"],
-  [MsgCode.INVALID_DEPARTURE_DATE, "发车日期无效"],
-  [MsgCode.TOO_MANY_CANCELLATIONS, "取消次数过多,取消请求已锁定"],
-  [MsgCode.ORDER_EXPIRED, "订单已过期"],
-  [MsgCode.INVALID_TRAIN_NUMBER, "车次号无效"],
-  [MsgCode.SEAT_SOLD_OUT, "该坐席已售完"],
-  [MsgCode.ACCOUNT_HAS_PENDING_ORDER, "该账号有未完成的订单,无法继续执行此操作"],
-  [MsgCode.DISTRIBUTOR_AUTH_FAILED, "分销商身份验证无效"],
-  [MsgCode.ORDER_UNPAID, "该订单未付款,无法出票"],
-  [MsgCode.SEAT_PRICE_MISMATCH, "坐席价格错误"],
-  [MsgCode.SEAT_HOLD_QUEUED, "占座排队中,请等待占座结果"],
-  [MsgCode.QUERY_RESULT_EXPIRED, "站站查询结果已过期,请重新查询"],
-  [MsgCode.TOO_CLOSE_TO_DEPARTURE, "距离发车时间太近,无法执行此操作"],
-  [MsgCode.NO_SEAT_NOT_ACCEPTED, "实际占座为无座,乘客制定不接受无座"],
-  [MsgCode.TEST_ORDER_DEPARTS_TOO_SOON, "测试订单不允许预定20天以内发车的车次"],
-  [MsgCode.GRAB_ORDER_LIMIT_REACHED, "抢票单已达预约上限"],
-  [MsgCode.GRAB_ORDER_OPTIONS_OVER_LIMIT, "抢票单乘客数,车次数,坐席数超过配置上限"],
-  [MsgCode.GRAB_CANCEL_FAILED, "抢票取消失败"],
-  [MsgCode.GRAB_DISABLED, "抢票功能关闭"],
-  [MsgCode.PASSENGER_NOT_IN_ORDER, "该订单中无此乘客"],
-  [MsgCode.PASSENGER_IDENTITY_MISUSED, "乘客身份信息涉嫌被他人冒用"],
-  [MsgCode.TICKET_STATUS_FORBIDS_OPERATION, "当前车票状态不允许执行此操作"],
-  [MsgCode.INVALID_PASSENGER_INFO, "乘客信息不正确"],
-  [MsgCode.CONFLICTING_TRIP_BOOKED, "乘客已预订过与该行程有冲突的车票"],
-  [MsgCode.PASSENGER_SPENDING_RESTRICTED, "乘客已被法院依法限制高消费"],
-  [MsgCode.DUPLICATE_BOOKING, "乘客已预订过该车次,无法重复预订"],
-  [MsgCode.PASSENGER_IDENTITY_UNVERIFIED, "乘客身份信息未通过验证"],
-  [MsgCode.REFUND_TOO_SOON_AFTER_ISSUE, "出票5分钟内无法提交退票"],
-  [MsgCode.REFUND_TOO_CLOSE_TO_DEPARTURE, "距离发车时间太近,无法申请退票"],
-  [MsgCode.REFUND_CHILD_TICKET_FIRST, "订单中包含儿童票,如需退票请先退儿童票"],
-  [MsgCode.ONLINE_REFUND_UNSUPPORTED, "不支持网上退票"],
-  [MsgCode.CHANGE_BLOCKED_BY_CHILD_TICKET, "订单中包含儿童票,该乘客无法改签"],
-  [MsgCode.CHANGE_TOO_CLOSE_TO_DEPARTURE, "距离发车时间太近,无法改签"],
-  [MsgCode.CHANGE_TRAIN_NOT_ON_SALE, "要改签的车次不在预售期内,无法改签"],
-  [MsgCode.CHANGE_UNSUPPORTED, "该订单不支持改签"],
-  [MsgCode.TOO_MANY_CHANGES, "改签次数过多,改签请求已锁定"],
-  [MsgCode.TOO_MANY_CHANGE_CANCELLATIONS, "当天取消改签次数过多,取消请求已锁定"],
-  [MsgCode.INSURANCE_PURCHASE_FAILED, "购保失败"],
-  [MsgCode.INSURANCE_REFUND_FAILED, "退保失败"],
-  [MsgCode.ACCOUNT_PHONE_UNVERIFIED, "购票所使用的12306账号未进行手机核验"],
-  [MsgCode.ACCOUNT_BANNED, "购票所使用的12306账号被封,无法执行此操作"],
-  [MsgCode.ACCOUNT_LOGIN_FAILED, "12306账号登录失败"],
-  [MsgCode.ACCOUNT_NOT_ACTIVATED, "12306账号尚未激活,请用注册时的邮箱激活后重试"],
-  [MsgCode.ACCOUNT_IDENTITY_UNVERIFIED, "12306账号未通过身份信息核验,请核验后重试"],
-  [MsgCode.ACCOUNT_LOCKED, "12306账号已被锁定"],
-  [MsgCode.LOGIN_CAPTCHA_INVALID, "登录验证码错误"],
-  [MsgCode.ACCOUNT_FORMAT_INVALID, "12306账号格式不正确"],
-  [MsgCode.CONTACT_LIMIT_REACHED, "12306账号常用联系人已达上限,无法继续添加"],
-  [MsgCode.SMS_CODE_DAILY_LIMIT_REACHED, "当日获取短信验证码次数已达上限"],
-  [MsgCode.EMAIL_ALREADY_REGISTERED, "邮箱已被注册"],
-  [MsgCode.USERNAME_ALREADY_REGISTERED, "用户名已被注册"],
-  [MsgCode.PHONE_ALREADY_REGISTERED, "手机号码已被注册"],
-  [MsgCode.ID_NUMBER_ALREADY_REGISTERED, "证件号码已被注册"],
-  [MsgCode.ACCOUNT_UNAVAILABLE, "12306账号不可用"],
-  [MsgCode.PHONE_OR_ID_NUMBER_INVALID, "手机号或证件号码不正确"],
-  [MsgCode.CONTACT_ALREADY_EXISTS, "该联系人已存在"],
-  [MsgCode.UNKNOWN_FAILURE, "未知的失败原因"],
+export const MsgCodeLabels: Readonly<Record<MsgCode, string>> = /*@__PURE__*/ labelRecord<MsgCode>([
+  ["100", "请求成功"],
+  ["101", "参数无效"],
+  ["102", "签名验证失败"],
+  ["103", "该IP没有权限访问此接口"],
+  ["104", "请求过于频繁,请稍后重试"],
+  ["105", "没有权限访问此接口"],
+  ["201", "该订单不存在"],
+  ["202", "当前订单状态不允许执行此操作"],
+  ["203", "当前时间不支持此服务"],
+  ["204", "坐席无效"],
+  ["205", "发车日期无效"],
+  ["206", "取消次数过多,取消请求已锁定"],
+  ["207", "订单已过期"],
+  ["208", "车次号无效"],
+  ["209", "该坐席已售完"],
+  ["210", "该账号有未完成的订单,无法继续执行此操作"],
+  ["211", "分销商身份验证无效"],
+  ["212", "该订单未付款,无法出票"],
+  ["213", "坐席价格错误"],
+  ["214", "占座排队中,请等待占座结果"],
+  ["215", "站站查询结果已过期,请重新查询"],
+  ["216", "距离发车时间太近,无法执行此操作"],
+  ["217", "实际占座为无座,乘客制定不接受无座"],
+  ["218", "测试订单不允许预定20天以内发车的车次"],
+  ["219", "抢票单已达预约上限"],
+  ["220", "抢票单乘客数,车次数,坐席数超过配置上限"],
+  ["221", "抢票取消失败"],
+  ["222", "抢票功能关闭"],
+  ["301", "该订单中无此乘客"],
+  ["302", "乘客身份信息涉嫌被他人冒用"],
+  ["303", "当前车票状态不允许执行此操作"],
+  ["304", "乘客信息不正确"],
+  ["305", "乘客已预订过与该行程有冲突的车票"],
+  ["306", "乘客已被法院依法限制高消费"],
+  ["307", "乘客已预订过该车次,无法重复预订"],
+  ["308", "乘客身份信息未通过验证"],
+  ["309", "出票5分钟内无法提交退票"],
+  ["310", "距离发车时间太近,无法申请退票"],
+  ["311", "订单中包含儿童票,如需退票请先退儿童票"],
+  ["312", "不支持网上退票"],
+  ["313", "订单中包含儿童票,该乘客无法改签"],
+  ["314", "距离发车时间太近,无法改签"],
+  ["315", "要改签的车次不在预售期内,无法改签"],
+  ["316", "该订单不支持改签"],
+  ["317", "改签次数过多,改签请求已锁定"],
+  ["318", "当天取消改签次数过多,取消请求已锁定"],
+  ["319", "购保失败"],
+  ["320", "退保失败"],
+  ["401", "购票所使用的12306账号未进行手机核验"],
+  ["402", "购票所使用的12306账号被封,无法执行此操作"],
+  ["403", "12306账号登录失败"],
+  ["404", "12306账号尚未激活,请用注册时的邮箱激活后重试"],
+  ["405", "12306账号未通过身份信息核验,请核验后重试"],
+  ["406", "12306账号已被锁定"],
+  ["407", "登录验证码错误"],
+  ["408", "12306账号格式不正确"],
+  ["409", "12306账号常用联系人已达上限,无法继续添加"],
+  ["410", "当日获取短信验证码次数已达上限"],
+  ["411", "邮箱已被注册"],
+  ["412", "用户名已被注册"],
+  ["413", "手机号码已被注册"],
+  ["414", "证件号码已被注册"],
+  ["415", "12306账号不可用"],
+  ["416", "手机号或证件号码不正确"],
+  ["417", "该联系人已存在"],
+  ["999", "未知的失败原因"],
 ]);
 
 /** True when `value` is one of the MsgCode codes. */
@@ -704,13 +858,13 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     readonly description: string;
     readonly labels: globalThis.ReadonlyMap<string, string>;
   }
-> = new Map([
+> = /*@__PURE__*/ new Map([
   [
     "idType",
     {
       name: "IdType",
       description: "证件类型,一般用在创建订单的idType字段",
-      labels: labelMap(Object.values(IdType) as IdType[], IdTypeLabels),
+      labels: /*@__PURE__*/ labelMap(IdType, IdTypeLabels),
     },
   ],
   [
@@ -718,7 +872,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "PassengerType",
       description: "乘客类型,一般用在创建订单的passengerType字段",
-      labels: labelMap(Object.values(PassengerType) as PassengerType[], PassengerTypeLabels),
+      labels: /*@__PURE__*/ labelMap(PassengerType, PassengerTypeLabels),
     },
   ],
   [
@@ -726,7 +880,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "RefundType",
       description: "退款类型,一般用在退款结果推送接口",
-      labels: labelMap(Object.values(RefundType) as RefundType[], RefundTypeLabels),
+      labels: /*@__PURE__*/ labelMap(RefundType, RefundTypeLabels),
     },
   ],
   [
@@ -734,7 +888,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "SeatClass",
       description: "一般用在回调出票成功后的passengers数组中的seatClass中",
-      labels: labelMap(Object.values(SeatClass) as SeatClass[], SeatClassLabels),
+      labels: /*@__PURE__*/ labelMap(SeatClass, SeatClassLabels),
     },
   ],
   [
@@ -742,7 +896,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "SeatClassCode",
       description: "一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段",
-      labels: labelMap(Object.values(SeatClassCode) as SeatClassCode[], SeatClassCodeLabels),
+      labels: /*@__PURE__*/ labelMap(SeatClassCode, SeatClassCodeLabels),
     },
   ],
   [
@@ -750,7 +904,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "TrainClass",
       description: "一般用在站站查询返回的json数据中的trains数组中的trainClass字段",
-      labels: labelMap(Object.values(TrainClass) as TrainClass[], TrainClassLabels),
+      labels: /*@__PURE__*/ labelMap(TrainClass, TrainClassLabels),
     },
   ],
   [
@@ -758,7 +912,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "TicketStateCode",
       description: "一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)",
-      labels: labelMap(Object.values(TicketStateCode) as TicketStateCode[], TicketStateCodeLabels),
+      labels: /*@__PURE__*/ labelMap(TicketStateCode, TicketStateCodeLabels),
     },
   ],
   [
@@ -766,7 +920,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "OrderStatus",
       description: "一般用在订单详情接口返回的json数据中的grabOrderDetailInfo中的status字段",
-      labels: labelMap(Object.values(OrderStatus) as OrderStatus[], OrderStatusLabels),
+      labels: /*@__PURE__*/ labelMap(OrderStatus, OrderStatusLabels),
     },
   ],
   [
@@ -774,7 +928,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "MsgCode",
       description: "一般用在回调接口中(所有的回调的接口),所有的状态都是有可能返回的",
-      labels: labelMap(Object.values(MsgCode) as MsgCode[], MsgCodeLabels),
+      labels: /*@__PURE__*/ labelMap(MsgCode, MsgCodeLabels),
     },
   ],
 ]);

@@ -3,7 +3,7 @@
 """Juhe grabTicket data dictionary constants.
 
 The package root re-exports the newest major version, v2. Pin a major by
-importing from its subpackage instead: ``juhe_grabticket.v1`` ``juhe_grabticket.v2``.
+importing from its subpackage instead: ``juhe_grabticket.v1``, ``juhe_grabticket.v2``.
 """
 
 from .v2 import (

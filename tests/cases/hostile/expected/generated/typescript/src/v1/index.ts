@@ -8,7 +8,7 @@ export const DICTIONARY_VERSION = "1.0.0";
 export const SNAPSHOT_SHA256 = "203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9";
 
 /** Usage notes published with the dictionary, in upstream order. */
-export const TIPS: readonly string[] = Object.freeze([
+export const TIPS: readonly string[] = /*@__PURE__*/ Object.freeze([
   "\"\"\"",
   "a\\",
   "\u202eevil\u202c",
@@ -20,6 +20,8 @@ export const TIPS: readonly string[] = Object.freeze([
 // Codes are arbitrary strings: "__proto__" in an object literal would set the prototype and
 // integer-like codes would be reordered, so label records are built with defineProperty on a
 // null-prototype object, and everything ordered is an array or a Map.
+// Every export's type is written out (isolatedDeclarations), and every call that builds a value
+// is marked pure, so that bundlers drop the dictionaries a program does not import.
 function labelRecord<K extends string>(pairs: ReadonlyArray<readonly [K, string]>): Readonly<Record<K, string>> {
   const record = Object.create(null) as Record<K, string>;
   for (const [code, label] of pairs) {
@@ -38,10 +40,10 @@ function codeForLabel<K extends string>(labels: Readonly<Record<K, string>>, lab
 }
 
 function labelMap<K extends string>(
-  codes: readonly K[],
+  members: Readonly<Record<string, K>>,
   labels: Readonly<Record<K, string>>,
 ): globalThis.ReadonlyMap<string, string> {
-  return new Map(codes.map((code): [string, string] => [code, labels[code]]));
+  return new Map(Object.values(members).map((code): [string, string] => [code, labels[code]]));
 }
 
 /**
@@ -49,37 +51,46 @@ function labelMap<K extends string>(
  *
  * Upstream dictionary "class".
  */
-export const Class = Object.freeze({
+export const Class: {
   /** proto */
-  PROTO: "__proto__",
+  readonly PROTO: "__proto__";
   /** \r\n */
-  NONE: "None",
+  readonly NONE: "None";
   /** ' */
-  CODE_0: "0",
+  readonly CODE_0: "0";
   /** \\' */
-  CODE_1: " 1",
+  readonly CODE_1: " 1";
   /** $$ */
-  CODE_01: "01",
+  readonly CODE_01: "01";
   /** %s */
+  readonly S: "é";
+  /** 硬座 */
+  readonly YING_ZUO: "e\u0301";
+  /** 硬座 */
+  readonly MISSING: "_missing_";
+} = /*@__PURE__*/ Object.freeze({
+  PROTO: "__proto__",
+  NONE: "None",
+  CODE_0: "0",
+  CODE_1: " 1",
+  CODE_01: "01",
   S: "é",
-  /** 硬座 */
   YING_ZUO: "e\u0301",
-  /** 硬座 */
   MISSING: "_missing_",
 } as const);
 /** A code of Class. */
 export type Class = (typeof Class)[keyof typeof Class];
 
 /** The label of each Class code. */
-export const ClassLabels: Readonly<Record<Class, string>> = labelRecord<Class>([
-  [Class.PROTO, "proto"],
-  [Class.NONE, "\r\n"],
-  [Class.CODE_0, "'"],
-  [Class.CODE_1, "\\'"],
-  [Class.CODE_01, "$$"],
-  [Class.S, "%s"],
-  [Class.YING_ZUO, "硬座"],
-  [Class.MISSING, "硬座"],
+export const ClassLabels: Readonly<Record<Class, string>> = /*@__PURE__*/ labelRecord<Class>([
+  ["__proto__", "proto"],
+  ["None", "\r\n"],
+  ["0", "'"],
+  [" 1", "\\'"],
+  ["01", "$$"],
+  ["é", "%s"],
+  ["e\u0301", "硬座"],
+  ["_missing_", "硬座"],
 ]);
 
 /** True when `value` is one of the Class codes. */
@@ -97,22 +108,26 @@ export function classFromLabel(label: string): Class | undefined {
  *
  * Upstream dictionary "__init__".
  */
-export const Init = Object.freeze({
+export const Init: {
   /** *\/ */
-  CONSTRUCTOR: "constructor",
+  readonly CONSTRUCTOR: "constructor";
   /** \u2066x\u2069 */
-  TO_STRING: "toString",
+  readonly TO_STRING: "toString";
   /** 😀 */
+  readonly HAS_OWN_PROPERTY: "hasOwnProperty";
+} = /*@__PURE__*/ Object.freeze({
+  CONSTRUCTOR: "constructor",
+  TO_STRING: "toString",
   HAS_OWN_PROPERTY: "hasOwnProperty",
 } as const);
 /** A code of Init. */
 export type Init = (typeof Init)[keyof typeof Init];
 
 /** The label of each Init code. */
-export const InitLabels: Readonly<Record<Init, string>> = labelRecord<Init>([
-  [Init.CONSTRUCTOR, "*/"],
-  [Init.TO_STRING, "\u2066x\u2069"],
-  [Init.HAS_OWN_PROPERTY, "😀"],
+export const InitLabels: Readonly<Record<Init, string>> = /*@__PURE__*/ labelRecord<Init>([
+  ["constructor", "*/"],
+  ["toString", "\u2066x\u2069"],
+  ["hasOwnProperty", "😀"],
 ]);
 
 /** True when `value` is one of the Init codes. */
@@ -128,13 +143,14 @@ export function initFromLabel(label: string): Init | undefined {
 /**
  * Upstream dictionary "tips2".
  */
-export const Tips2 = Object.freeze({
+export const Tips2: {
+} = /*@__PURE__*/ Object.freeze({
 } as const);
 /** A code of Tips2. */
 export type Tips2 = (typeof Tips2)[keyof typeof Tips2];
 
 /** The label of each Tips2 code. */
-export const Tips2Labels: Readonly<Record<Tips2, string>> = labelRecord<Tips2>([
+export const Tips2Labels: Readonly<Record<Tips2, string>> = /*@__PURE__*/ labelRecord<Tips2>([
 ]);
 
 /** True when `value` is one of the Tips2 codes. */
@@ -152,19 +168,22 @@ export function tips2FromLabel(label: string): Tips2 | undefined {
  *
  * Upstream dictionary "座位".
  */
-export const ZuoWei = Object.freeze({
+export const ZuoWei: {
   /**  leading */
-  LEADING: "1",
+  readonly LEADING: "1";
   /** trailing  */
+  readonly TRAILING: "2";
+} = /*@__PURE__*/ Object.freeze({
+  LEADING: "1",
   TRAILING: "2",
 } as const);
 /** A code of ZuoWei. */
 export type ZuoWei = (typeof ZuoWei)[keyof typeof ZuoWei];
 
 /** The label of each ZuoWei code. */
-export const ZuoWeiLabels: Readonly<Record<ZuoWei, string>> = labelRecord<ZuoWei>([
-  [ZuoWei.LEADING, " leading"],
-  [ZuoWei.TRAILING, "trailing "],
+export const ZuoWeiLabels: Readonly<Record<ZuoWei, string>> = /*@__PURE__*/ labelRecord<ZuoWei>([
+  ["1", " leading"],
+  ["2", "trailing "],
 ]);
 
 /** True when `value` is one of the ZuoWei codes. */
@@ -185,13 +204,13 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     readonly description: string;
     readonly labels: globalThis.ReadonlyMap<string, string>;
   }
-> = new Map([
+> = /*@__PURE__*/ new Map([
   [
     "class",
     {
       name: "Class",
       description: "msg ending in a backslash \\",
-      labels: labelMap(Object.values(Class) as Class[], ClassLabels),
+      labels: /*@__PURE__*/ labelMap(Class, ClassLabels),
     },
   ],
   [
@@ -199,7 +218,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "Init",
       description: "\"\"\" docstring breaker",
-      labels: labelMap(Object.values(Init) as Init[], InitLabels),
+      labels: /*@__PURE__*/ labelMap(Init, InitLabels),
     },
   ],
   [
@@ -207,7 +226,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "Tips2",
       description: "",
-      labels: labelMap(Object.values(Tips2) as Tips2[], Tips2Labels),
+      labels: /*@__PURE__*/ labelMap(Tips2, Tips2Labels),
     },
   ],
   [
@@ -215,7 +234,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "ZuoWei",
       description: " spaces ",
-      labels: labelMap(Object.values(ZuoWei) as ZuoWei[], ZuoWeiLabels),
+      labels: /*@__PURE__*/ labelMap(ZuoWei, ZuoWeiLabels),
     },
   ],
 ]);

@@ -8,13 +8,15 @@ export const DICTIONARY_VERSION = "2.0.0";
 export const SNAPSHOT_SHA256 = "a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28";
 
 /** Usage notes published with the dictionary, in upstream order. */
-export const TIPS: readonly string[] = Object.freeze([
+export const TIPS: readonly string[] = /*@__PURE__*/ Object.freeze([
   "抢票单暂时不可以购买保险",
 ]);
 
 // Codes are arbitrary strings: "__proto__" in an object literal would set the prototype and
 // integer-like codes would be reordered, so label records are built with defineProperty on a
 // null-prototype object, and everything ordered is an array or a Map.
+// Every export's type is written out (isolatedDeclarations), and every call that builds a value
+// is marked pure, so that bundlers drop the dictionaries a program does not import.
 function labelRecord<K extends string>(pairs: ReadonlyArray<readonly [K, string]>): Readonly<Record<K, string>> {
   const record = Object.create(null) as Record<K, string>;
   for (const [code, label] of pairs) {
@@ -33,10 +35,10 @@ function codeForLabel<K extends string>(labels: Readonly<Record<K, string>>, lab
 }
 
 function labelMap<K extends string>(
-  codes: readonly K[],
+  members: Readonly<Record<string, K>>,
   labels: Readonly<Record<K, string>>,
 ): globalThis.ReadonlyMap<string, string> {
-  return new Map(codes.map((code): [string, string] => [code, labels[code]]));
+  return new Map(Object.values(members).map((code): [string, string] => [code, labels[code]]));
 }
 
 /**
@@ -44,25 +46,30 @@ function labelMap<K extends string>(
  *
  * Upstream dictionary "seatClass".
  */
-export const SeatClass = Object.freeze({
+export const SeatClass: {
   /** 硬座 */
-  HARD_SEAT: "1",
+  readonly HARD_SEAT: "1";
   /** 二等座 */
-  SECOND_CLASS_SEAT: "4",
+  readonly SECOND_CLASS_SEAT: "4";
   /** 软卧 */
-  HARD_SLEEPER: "6",
+  readonly HARD_SLEEPER: "6";
   /** 无座 */
+  readonly WU_ZUO: "10";
+} = /*@__PURE__*/ Object.freeze({
+  HARD_SEAT: "1",
+  SECOND_CLASS_SEAT: "4",
+  HARD_SLEEPER: "6",
   WU_ZUO: "10",
 } as const);
 /** A code of SeatClass. */
 export type SeatClass = (typeof SeatClass)[keyof typeof SeatClass];
 
 /** The label of each SeatClass code. */
-export const SeatClassLabels: Readonly<Record<SeatClass, string>> = labelRecord<SeatClass>([
-  [SeatClass.HARD_SEAT, "硬座"],
-  [SeatClass.SECOND_CLASS_SEAT, "二等座"],
-  [SeatClass.HARD_SLEEPER, "软卧"],
-  [SeatClass.WU_ZUO, "无座"],
+export const SeatClassLabels: Readonly<Record<SeatClass, string>> = /*@__PURE__*/ labelRecord<SeatClass>([
+  ["1", "硬座"],
+  ["4", "二等座"],
+  ["6", "软卧"],
+  ["10", "无座"],
 ]);
 
 /** True when `value` is one of the SeatClass codes. */
@@ -80,19 +87,22 @@ export function seatClassFromLabel(label: string): SeatClass | undefined {
  *
  * Upstream dictionary "orderStatus".
  */
-export const OrderStatus = Object.freeze({
+export const OrderStatus: {
   /** 抢票单已创建 */
-  QIANG_PIAO_DAN_YI_CHUANG_JIAN: "N",
+  readonly QIANG_PIAO_DAN_YI_CHUANG_JIAN: "N";
   /** 抢票成功(出票成功) */
+  readonly QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG: "F";
+} = /*@__PURE__*/ Object.freeze({
+  QIANG_PIAO_DAN_YI_CHUANG_JIAN: "N",
   QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG: "F",
 } as const);
 /** A code of OrderStatus. */
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
 /** The label of each OrderStatus code. */
-export const OrderStatusLabels: Readonly<Record<OrderStatus, string>> = labelRecord<OrderStatus>([
-  [OrderStatus.QIANG_PIAO_DAN_YI_CHUANG_JIAN, "抢票单已创建"],
-  [OrderStatus.QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG, "抢票成功(出票成功)"],
+export const OrderStatusLabels: Readonly<Record<OrderStatus, string>> = /*@__PURE__*/ labelRecord<OrderStatus>([
+  ["N", "抢票单已创建"],
+  ["F", "抢票成功(出票成功)"],
 ]);
 
 /** True when `value` is one of the OrderStatus codes. */
@@ -113,13 +123,13 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     readonly description: string;
     readonly labels: globalThis.ReadonlyMap<string, string>;
   }
-> = new Map([
+> = /*@__PURE__*/ new Map([
   [
     "seatClass",
     {
       name: "SeatClass",
       description: "座席",
-      labels: labelMap(Object.values(SeatClass) as SeatClass[], SeatClassLabels),
+      labels: /*@__PURE__*/ labelMap(SeatClass, SeatClassLabels),
     },
   ],
   [
@@ -127,7 +137,7 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     {
       name: "OrderStatus",
       description: "订单状态",
-      labels: labelMap(Object.values(OrderStatus) as OrderStatus[], OrderStatusLabels),
+      labels: /*@__PURE__*/ labelMap(OrderStatus, OrderStatusLabels),
     },
   ],
 ]);

@@ -1,0 +1,160 @@
+"""The TypeScript package's metadata: package.json fields, .npmrc, .gitignore, and the README's tables,
+read back by a real Markdown renderer (marked, GitHub-flavoured) from hostile dictionaries."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.escape import md_cell, needs_escape
+from generator.targets.typescript import TYPESCRIPT
+from tests.helpers import ROOT, sample_result
+from tests.strategies import results
+from tests.targets.tsc import MARKED, find_tsc, generated_names, render, render_result, run
+
+# Renders each Markdown file given on the command line to HTML, as GitHub-flavoured Markdown.
+RENDER = """
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const { marked } = await import(pathToFileURL(process.argv[2]).href);
+const html = process.argv.slice(3).map((file) => marked.parse(readFileSync(file, "utf8"), { gfm: true }));
+process.stdout.write(JSON.stringify(html));
+"""
+# Tags a README table cell may hold: member names in code spans, line breaks between values, and
+# the links a GFM renderer makes of text that looks like a URL.
+CELL_TAGS = frozenset({"code", "br", "a"})
+Cell = tuple[str, frozenset[str]]
+Table = list[list[Cell]]
+
+
+class Tables(HTMLParser):
+    """Every table in an HTML page: rows of (text, tags) cells; ``<br>`` reads as a line break."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[Table] = []
+        self._text: list[str] | None = None
+        self._tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._text, self._tags = [], set()
+        elif self._text is not None:
+            self._tags.add(tag)
+            if tag == "br":
+                self._text.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._text is not None:
+            self.tables[-1][-1].append(("".join(self._text), frozenset(self._tags)))
+            self._text = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+
+def shown(value: str) -> str:
+    """How a cell shows ``value``: itself, but each invisible character as md_cell writes it."""
+    return "".join(md_cell(ch) if needs_escape(ch) else ch for ch in value)
+
+
+def expected_rows(result: dict[str, Any], folder: Path) -> list[list[str]]:
+    """The README table of a one-major package, from the snapshot data and naming.py alone."""
+    names = generated_names(folder)
+    rows = [["name", "dictionary key", "description", "members", "values (MEMBER code: label)"]]
+    for key, value in result.items():
+        if key == "tips":
+            continue
+        cls, members = names[key]
+        pairs = zip(members, value["data"].items(), strict=True)
+        values = "\n".join(f"{name} {shown(code)}: {shown(label)}" for name, (code, label) in pairs)
+        rows.append([cls, shown(key), shown(value["msg"]), str(len(value["data"])), values])
+    # A GFM cell is trimmed: spaces at either end of a value in its own cell do not show.
+    return [[cell.strip(" ") for cell in row] for row in rows]
+
+
+def readme_tables(files: list[Path]) -> list[list[Table]]:
+    """The tables of each README, as marked renders it (one node process for all)."""
+    script = files[0].parent.parent / "render.mjs"
+    script.write_text(RENDER, encoding="utf-8")
+    pages = json.loads(run(["node", script, MARKED / "lib" / "marked.esm.js", *files], script.parent))
+    found = []
+    for page in pages:
+        parser = Tables()
+        parser.feed(page)
+        found.append(parser.tables)
+    return found
+
+
+@pytest.mark.node
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(results(), min_size=2, max_size=4))
+def test_hostile_values_render_as_themselves_in_the_readme(batch: list[dict[str, Any]]) -> None:
+    find_tsc()
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = [Path(tmp) / f"c{i}" for i in range(len(batch))]
+        packages = [
+            render_result(result, folder, "const") for result, folder in zip(batch, folders, strict=True)
+        ]
+        pages = readme_tables([package / "README.md" for package in packages])
+        for result, folder, tables in zip(batch, folders, pages, strict=True):
+            wanted = expected_rows(result, folder)
+            if len(wanted) == 1:
+                assert tables == [], "no dictionaries, no table"
+                continue
+            [table] = tables
+            assert [[text.strip(" ") for text, _ in row] for row in table] == wanted
+            assert all(tags <= CELL_TAGS for row in table for _, tags in row)
+
+
+def test_the_readme_lists_every_dictionary_of_every_major(tmp_path: Path) -> None:
+    package = render_result(sample_result(), tmp_path, "const")
+    readme = (package / "README.md").read_text(encoding="utf-8")
+    assert "npm install ./generated/typescript" in readme and "npm run build" in readme
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    names = generated_names(tmp_path)
+    assert [row.split(" | ")[0] for row in rows] == [f"| `{cls}`" for cls, _ in names.values()]
+    for row, (key, (_, members)) in zip(rows, names.items(), strict=True):
+        assert row.split(" | ")[1:4] == [
+            md_cell(key),
+            md_cell(sample_result()[key]["msg"]),
+            str(len(members)),
+        ]
+
+
+def test_package_json_declares_license_range_prepare_and_types_for_node10(tmp_path: Path) -> None:
+    package = render_result(sample_result(), tmp_path, "const")
+    meta = json.loads((package / "package.json").read_text(encoding="utf-8"))
+    assert meta["license"] == "MIT"
+    assert meta["devDependencies"] == {"typescript": TYPESCRIPT} and "<" in TYPESCRIPT
+    assert meta["scripts"]["prepare"] == f'npm exec --yes --package="typescript@{TYPESCRIPT}" -- tsc -p .'
+    assert "prepack" not in meta["scripts"]  # npm pack runs prepare already
+    subpaths = {
+        path[2:]: target["types"] for path, target in meta["exports"].items() if path.startswith("./v")
+    }
+    assert meta["typesVersions"] == {"*": {path: [types] for path, types in subpaths.items()}}
+    assert (meta["files"], meta["sideEffects"]) == (["dist", "src"], False)
+
+
+def test_npm_and_git_leave_no_lockfile_or_build_output_behind(tmp_path: Path) -> None:
+    package = render(tmp_path, "const", ROOT / "snapshots", ROOT / "names.toml")
+    npmrc = (package / ".npmrc").read_text(encoding="utf-8").splitlines()
+    assert "package-lock=false" in npmrc
+    ignored = [
+        line for line in (package / ".gitignore").read_text(encoding="utf-8").splitlines() if line[:1] != "#"
+    ]
+    assert ignored == ["/node_modules/", "/dist/", "/package-lock.json", "/*.tgz"]
+    tsconfig = (package / "tsconfig.json").read_text(encoding="utf-8")
+    assert '"isolatedDeclarations": true' in tsconfig
