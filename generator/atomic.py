@@ -1,15 +1,19 @@
 """Write a set of files all-or-nothing, under a folder lock, surviving crashes and signals.
 
 Before the first file is touched, a journal lists every file of the set and how to undo it.
-A run that dies (kill -9, power cut of the process) leaves the journal behind; the next run
-that writes the same folder finds it and rolls the set back before doing anything else, so a
-tree is never left half old, half new. SIGINT and SIGTERM roll back at once.
+A run that dies (kill -9) leaves the journal behind; the next run that writes the same folder
+finds it and rolls the set back before doing anything else, so a tree is never left half old,
+half new. SIGINT and SIGTERM roll back at once.
+
+Journals live in the user's state folder, keyed by the folder's absolute path, never in the
+tree: a journal committed to a repository, or carried along by a copy, cannot steer a rollback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import signal
@@ -21,7 +25,6 @@ from pathlib import Path
 
 from generator.errors import DictgenError
 
-JOURNAL = ".dictgen-journal"
 LOCK_WAIT = 120.0  # seconds a second run waits for the first before giving up
 _TMP, _BAK = ".dictgen-tmp", ".dictgen-bak"
 _DEFERRED = {signal.SIGINT, signal.SIGTERM}
@@ -39,7 +42,14 @@ def backup_name(path: Path) -> Path:
 
 def is_leftover(name: str) -> bool:
     """True for a staging or backup file name that only a crashed run leaves behind."""
-    return (name.startswith(".") and (name.endswith(_TMP) or name.endswith(_BAK))) or name == JOURNAL
+    return name.startswith(".") and (name.endswith(_TMP) or name.endswith(_BAK))
+
+
+def journal_path(folder: Path) -> Path:
+    """Where the journal of writes to ``folder`` lives: ``$XDG_STATE_HOME/dictgen/journals``."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    key = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:32]
+    return Path(state, "dictgen", "journals", f"{key}.json")
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,11 @@ def locked(folder: Path, create: bool = True, wait: float = LOCK_WAIT) -> Iterat
     if not create and not folder.is_dir():
         yield
         return
-    made = _make_parents(folder)
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        made = _make_parents(folder)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise DictgenError(str(folder), f"not a usable folder: {exc.strerror or exc}") from None
     try:
         deadline, told = time.monotonic() + wait, False
         while True:
@@ -104,9 +117,9 @@ def write_files(files: Mapping[Path, bytes | None], journal_dir: Path) -> list[P
     steps = [s for s in map(_step, files.items()) if s is not None]
     if not steps:
         return []
-    journal = journal_dir / JOURNAL
+    journal = journal_path(journal_dir)
     made: list[Path] = []
-    current = journal
+    current = journal_dir
     try:
         for step in steps:
             made += _make_parents(step.path.parent)
@@ -122,6 +135,7 @@ def write_files(files: Mapping[Path, bytes | None], journal_dir: Path) -> list[P
         with _signals_blocked():
             _undo(steps, made)
             journal.unlink(missing_ok=True)
+            temp_name(journal).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise DictgenError(str(current), f"cannot write: {exc.strerror or exc}") from None
         raise
@@ -137,7 +151,7 @@ def _remove_leftovers(folders: set[Path]) -> None:
     for folder in folders:
         if folder.is_dir():
             for name in os.listdir(folder):
-                if is_leftover(name) and name != JOURNAL:
+                if is_leftover(name):
                     (folder / name).unlink(missing_ok=True)
 
 
@@ -190,7 +204,10 @@ def _undo(steps: list[_Step], made: list[Path]) -> None:
     for step in reversed(steps):
         backup = backup_name(step.path)
         if step.existed and backup.exists():
-            os.replace(backup, step.path)
+            if step.path.exists() and os.path.samefile(backup, step.path):
+                backup.unlink()  # killed between the link and the rename: nothing to restore
+            else:
+                os.replace(backup, step.path)
         elif not step.existed and step.data is not None and not temp_name(step.path).exists():
             step.path.unlink(missing_ok=True)  # created by this run (its staged file is gone)
         temp_name(step.path).unlink(missing_ok=True)
@@ -206,6 +223,7 @@ def _write_journal(journal: Path, steps: list[_Step], made: list[Path]) -> None:
         ],
         "made": [str(folder.absolute()) for folder in made],
     }
+    journal.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(journal)
     _stage(tmp, json.dumps(doc, ensure_ascii=False).encode("utf-8"))
     with open(tmp, "rb") as handle:
@@ -213,9 +231,13 @@ def _write_journal(journal: Path, steps: list[_Step], made: list[Path]) -> None:
     os.replace(tmp, journal)
 
 
-def recover(journal_dir: Path) -> bool:
-    """Roll back a write set that a crashed run left half done; True when there was one."""
-    journal = journal_dir / JOURNAL
+def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
+    """Roll back a write set that a crashed run left half done; True when there was one.
+
+    Every path in the journal must lie below ``journal_dir`` or one of ``roots``: a journal is a
+    file on disk, and one planted in a repository must not reach anything else.
+    """
+    journal = journal_path(journal_dir)
     try:
         doc = json.loads(journal.read_text(encoding="utf-8"))
         steps = [
@@ -227,6 +249,11 @@ def recover(journal_dir: Path) -> bool:
         return False
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DictgenError(str(journal), f"unreadable journal of an interrupted run: {exc}") from None
+    allowed = [root.resolve() for root in (journal_dir, *roots)]
+    for path in [s.path for s in steps] + made:
+        real = path.resolve()
+        if not any(real != root and real.is_relative_to(root) for root in allowed):
+            raise DictgenError(str(journal), f"refusing a journal entry outside {journal_dir}: {str(path)!r}")
     with _signals_blocked():
         _undo(steps, made)
         journal.unlink()

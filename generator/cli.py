@@ -16,9 +16,11 @@ from typing import Any
 import click
 
 from generator import __version__, config, diff, fetch, pipeline, record, report, response, sides
-from generator.choices import FAIL_ON_LEVELS, REPORT_FORMATS, TARGETS, TS_STYLES, FailOn, ReportFormat
+from generator.choices import FAIL_ON_LEVELS, REPORT_FORMATS, TARGETS, TS_STYLES, FailOn, ReportFormat, Target
 from generator.console import OUT, Terminated, silence_stdout
 from generator.errors import DictgenError, SnapshotError
+from generator.vendor import Request, vendor
+from generator.vendored import PACKAGES, Lines, report_copy
 
 OK, DIFFERENT, ERROR = 0, 1, 2
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
@@ -47,7 +49,8 @@ def handles_errors(func: Callable[..., int]) -> Callable[..., None]:
             code = ERROR
         except Exception as exc:  # the outermost handler: a bug is still one line and exit 2
             OUT.traceback()
-            OUT.error("internal error", f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
+            hint = "" if OUT.debug else " (run with --debug for the traceback)"
+            OUT.error("internal error", f"{type(exc).__name__}: {exc}{hint}")
             code = ERROR
         ctx.exit(code)
 
@@ -55,8 +58,13 @@ def handles_errors(func: Callable[..., int]) -> Callable[..., None]:
 
 
 def _settings(**given: Any) -> config.Settings:
-    """[tool.dictgen] defaults, overridden by the options given on the command line."""
-    base = config.load()
+    """[tool.dictgen] of the nearest pyproject.toml (or --config), overridden by the options given."""
+    root = click.get_current_context().find_root().params
+    explicit: Path | None = root.get("config")
+    base = config.load(explicit or config.find(Path.cwd()), must_exist=explicit is not None)
+    if root.get("verbose"):
+        found = "" if base.config.is_file() else " (not found: built-in defaults)"
+        OUT.say(f"config: {base.config}{found}", err=True)
     chosen = {k: v for k, v in given.items() if v is not None and v != ()}
     return replace(base, **chosen)
 
@@ -81,6 +89,11 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--ts-style", type=click.Choice(TS_STYLES), help="TypeScript style [const]."),
         click.option("--sql-prefix", help="Table name prefix for SQL seeds [juhe_]."),
+        click.option(
+            "--builtin-names/--no-builtin-names",
+            default=None,
+            help="Name entries missing from names.toml with the names shipped with dictgen [yes].",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -90,7 +103,13 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dictgen")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file [the nearest pyproject.toml with [tool.dictgen], upward].",
+)
+@click.option("--verbose", is_flag=True, help="Say which settings file is used.")
+def cli(debug: bool, config: Path | None, verbose: bool) -> None:
     """Generate constants from the pinned Juhe grabTicket data dictionary."""
 
 
@@ -109,9 +128,13 @@ def generate(**options: Any) -> int:
 
 @cli.command()
 @render_options
+@click.option("--vendored", type=click.Path(path_type=Path), help="Check a vendored copy instead.")
 @handles_errors
-def check(**options: Any) -> int:
+def check(vendored: Path | None, **options: Any) -> int:
     """Exit 1 when the output folder differs from a fresh render (for CI)."""
+    if vendored is not None:
+        lines, differs = report_copy(vendored, _settings(snapshots=options["snapshots"]).snapshots, options)
+        return _said(lines, DIFFERENT if differs else OK)
     settings = _settings(**options)
     differences = pipeline.check(settings)
     for difference in differences:
@@ -217,6 +240,26 @@ def diff_command(
     return DIFFERENT if diff.fails(result, fail_on) else OK
 
 
+@cli.command("vendor")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--target", type=click.Choice(tuple(PACKAGES)), required=True, help="The package to copy.")
+@click.option("--major", type=click.IntRange(min=0), help="Python: copy only vM, not the package root.")
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder to copy from [generated].")
+@click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
+@handles_errors
+def vendor_command(dest: Path, target: Target, major: int | None, **folders: Path | None) -> int:
+    """Copy a generated package into DEST (in another repository), with a VENDORED.json to check it by."""
+    settings = _settings(**folders)
+    return _said(vendor(Request(settings.out, settings.snapshots, dest, target, major)), OK)
+
+
+def _said(lines: Lines, code: int) -> int:
+    """Print each line (to stderr where marked) and return ``code``."""
+    for text, err in lines:
+        OUT.say(text, err=err)
+    return code
+
+
 def main() -> None:
     """Console-script entry point: one line and exit 2 for usage errors, 130/143 for signals."""
     sys.exit(run(sys.argv[1:]))
@@ -225,12 +268,14 @@ def main() -> None:
 def run(args: list[str]) -> int:
     """Run dictgen with ``args``; return the exit code."""
     signal.signal(signal.SIGTERM, _terminate)
-    if "--debug" in args[: args.index("--") if "--" in args else len(args)]:
-        OUT.debug = True  # accepted after the subcommand too: moved to where the group reads it
-        args = ["--debug", *(a for a in args if a != "--debug")]
+    options = args[: args.index("--") if "--" in args else len(args)]
+    flags = [f for f in ("--debug", "--verbose") if f in options]  # accepted after the subcommand too
+    OUT.debug = "--debug" in flags
+    args = [*flags, *(a for a in args if a not in flags)]
     try:
         code = cli.main(args, prog_name="dictgen", standalone_mode=False)
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except click.UsageError as exc:
         OUT.error("usage", f"{exc.format_message()} (see dictgen --help)")
         return ERROR

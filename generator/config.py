@@ -33,6 +33,9 @@ class Settings:
     # generate and check refuse a snapshot with more entries (all dictionaries together) up front:
     # upstream has 143, and rendering costs ~1 ms and ~12 KB of memory per entry.
     max_entries: int = 100_000
+    # Without a names.toml entry, names come from the curated names shipped with dictgen.
+    builtin_names: bool = True
+    config: Path = CONFIG  # the file these settings came from (it may not exist)
 
     def __post_init__(self) -> None:
         check_sql_prefix(self.sql_prefix, "--sql-prefix")
@@ -41,25 +44,52 @@ class Settings:
 _PATHS = {"snapshots", "out", "names", "templates"}
 
 
-def load(pyproject: Path = CONFIG) -> Settings:
-    """Settings from ``[tool.dictgen]``; keys are the long option names with ``_`` or ``-``."""
+def find(start: Path) -> Path:
+    """The nearest pyproject.toml with a ``[tool.dictgen]`` table, from ``start`` upward.
+
+    Returned relative to ``start`` when it is there or above; ``pyproject.toml`` when none has one.
+    """
+    for up, folder in enumerate([start, *start.parents]):
+        shown = Path(*[".."] * up) / CONFIG if up else CONFIG  # as a user would type it
+        if (folder / CONFIG).is_file() and _has_table(folder / CONFIG, shown):
+            return shown
+    return CONFIG
+
+
+def _has_table(pyproject: Path, shown: Path) -> bool:
+    try:
+        read = read_toml(pyproject, ConfigError, "cannot read")
+    except ConfigError as exc:
+        raise ConfigError(str(shown), exc.what) from None
+    tool = read[0].get("tool") if read else None
+    return isinstance(tool, dict) and "dictgen" in tool
+
+
+def load(pyproject: Path = CONFIG, must_exist: bool = False) -> Settings:
+    """Settings from ``[tool.dictgen]``; keys are the long option names with ``_`` or ``-``.
+
+    Paths, the defaults included, are relative to the folder of ``pyproject``.
+    """
+    base = pyproject.parent
+    defaults = Settings(base / "snapshots", base / "generated", base / "names.toml", config=pyproject)
     read = read_toml(pyproject, ConfigError, "cannot read")
     if read is None:
-        return Settings()
-    doc = read[0]
-    table = doc.get("tool", {})
+        if must_exist:
+            raise ConfigError(str(pyproject), "config file not found")
+        return defaults
+    table = read[0].get("tool", {})
     table = table.get("dictgen", {}) if isinstance(table, dict) else None
     if not isinstance(table, dict):
         raise ConfigError(str(pyproject), "[tool.dictgen] must be a table")
-    known = {f.name: f for f in fields(Settings)}
+    known = {f.name: f for f in fields(Settings) if f.name != "config"}
     values: dict[str, Any] = {}
     for raw_key, value in table.items():
         key = raw_key.replace("-", "_")
         where = f"{pyproject}: [tool.dictgen] {raw_key}"
         if key not in known:
             raise ConfigError(where, f"unknown setting (known: {', '.join(sorted(known))})")
-        values[key] = _coerce(key, value, where, pyproject.parent)
-    return replace(Settings(), **values)
+        values[key] = _coerce(key, value, where, base)
+    return replace(defaults, **values)
 
 
 def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
@@ -67,7 +97,7 @@ def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
         return base / value
     if key == "targets" and isinstance(value, list) and value and all(v in TARGETS for v in value):
         return tuple(dict.fromkeys(value))
-    if key == "strict_names" and isinstance(value, bool):
+    if key in ("strict_names", "builtin_names") and isinstance(value, bool):
         return value
     if key == "sql_prefix" and isinstance(value, str):
         return check_sql_prefix(value, where)
@@ -78,6 +108,7 @@ def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
     expected = {
         "targets": f"a non-empty list of {', '.join(TARGETS)}",
         "strict_names": "true or false",
+        "builtin_names": "true or false",
         "ts_style": " or ".join(f'"{s}"' for s in TS_STYLES),
         "max_entries": "a positive integer",
     }

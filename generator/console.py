@@ -56,12 +56,23 @@ OUT = Output()
 
 def _write(text: str, err: bool) -> None:
     stream = sys.stderr if err else sys.stdout
-    stream.write(text)
-    stream.flush()
+    if stream is None:  # started with the stream closed (>&- or 2>&-)
+        if err:
+            return  # nowhere to report to; the exit code still tells
+        raise OSError(9, "standard output is closed")
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError:
+        if err:
+            return
+        raise
 
 
 def silence_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    if sys.stdout is None:
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)

@@ -36,6 +36,12 @@ class CuratedTable(dict[str, CuratedName]):
 
 Curated = Mapping[str, CuratedTable]
 
+# The curated names for the upstream dictionary, shipped in the wheel (the repository's own
+# names.toml when running from a source checkout).
+BUILTIN = Path(__file__).parent / "names.toml"
+if not BUILTIN.is_file():
+    BUILTIN = Path(__file__).parent.parent / "names.toml"
+
 
 def load_curated(path: Path) -> dict[str, CuratedTable]:
     """Read names.toml: ``[dictionary]`` tables of ``"code" = "UPPER_SNAKE"``; a missing file is empty."""
@@ -87,10 +93,7 @@ def _line_index(text: str) -> dict[tuple[str, str | None], int]:
 
 def check_curated(curated: Curated, snapshots: Iterable[Snapshot], path: Path) -> None:
     """Fail when names.toml names a dictionary or code that no rendered snapshot has."""
-    known: dict[str, set[str]] = {}
-    for snap in snapshots:
-        for dictionary in snap.dictionaries:
-            known.setdefault(dictionary.key, set()).update(e.code for e in dictionary.entries)
+    known = _known(snapshots)
     for table, entries in curated.items():
         if table not in known:
             raise NamingError(
@@ -99,6 +102,36 @@ def check_curated(curated: Curated, snapshots: Iterable[Snapshot], path: Path) -
         for code, curated_name in entries.items():
             if code not in known[table]:
                 raise NamingError(f"{path}:{curated_name.line}", f"{_table(table)} {code!r}: no such code")
+
+
+def with_builtin(own: Curated, snapshots: Iterable[Snapshot]) -> dict[str, CuratedTable]:
+    """``own`` extended with the shipped names for codes it does not name.
+
+    Only dictionaries and codes the snapshots have are taken, and never a name ``own`` already
+    gives to another code of the same dictionary.
+    """
+    known = _known(snapshots)
+    merged = {table: entries for table, entries in own.items()}
+    for table, entries in load_curated(BUILTIN).items():
+        mine = merged.get(table, CuratedTable(entries.line))
+        taken = {n.name for n in mine.values()}
+        extra = {
+            c: n
+            for c, n in entries.items()
+            if c in known.get(table, ()) and c not in mine and n.name not in taken
+        }
+        if extra:
+            merged[table] = CuratedTable(mine.line)
+            merged[table].update({**mine, **extra})
+    return merged
+
+
+def _known(snapshots: Iterable[Snapshot]) -> dict[str, set[str]]:
+    known: dict[str, set[str]] = {}
+    for snap in snapshots:
+        for dictionary in snap.dictionaries:
+            known.setdefault(dictionary.key, set()).update(e.code for e in dictionary.entries)
+    return known
 
 
 def _table(key: str) -> str:

@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator import __version__
-from generator.atomic import JOURNAL, is_leftover, write_files
+from generator.atomic import is_leftover, journal_path, write_files
 from generator.choices import Target
 from generator.errors import DictgenError
 from generator.views import Files
 
 MANIFEST = "manifest.json"
 DIFF_LINES = 20
-# Folders inside a generated package that tools make (bytecode, npm installs and builds).
-TOOL_FOLDERS = frozenset({"__pycache__", "node_modules", "dist"})
+# Folders inside a generated package that tools make (bytecode, caches, installs, builds).
+TOOL_FOLDERS = frozenset(
+    {"__pycache__", "node_modules", "dist", "build", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".venv"}
+)
 
 
 @dataclass(frozen=True)
@@ -100,15 +102,10 @@ def plan(
     gone = sorted(hashes.keys() - files.keys())
     stale = tuple(p for p in gone if _sha256(p) == hashes[p])
     kept = tuple(p for p in gone if _sha256(p) not in (None, hashes[p]))
-    folders = tuple(sorted({out / _package_root(rel) for fs in rendered.values() for rel in fs}))
+    # Each target owns its top folder below the output folder: python/, typescript/, sql/.
+    folders = tuple(sorted({out / rel.split("/")[0] for fs in rendered.values() for rel in fs}))
     guard(out, [*wanted, *gone])
     return Plan(out, files, stale, kept, folders)
-
-
-def _package_root(rel: str) -> str:
-    """The folder a target owns: ``python/juhe_grabticket``, ``typescript``, ``sql``."""
-    parts = rel.split("/")
-    return "/".join(parts[:2]) if parts[0] == "python" and len(parts) > 2 else parts[0]
 
 
 def _sha256(path: Path) -> str | None:
@@ -140,8 +137,8 @@ def check_out_root(out: Path, forbidden: Sequence[Path]) -> None:
         raise DictgenError(str(out), "refusing to use / or the home folder as the output folder")
     for path in forbidden:
         theirs = path.resolve()
-        if real == theirs or theirs.is_relative_to(real):
-            raise DictgenError(str(out), f"refusing an output folder that contains {path}")
+        if theirs.is_relative_to(real) or real.is_relative_to(theirs):
+            raise DictgenError(str(out), f"refusing an output folder that contains or is inside {path}")
 
 
 def _read(path: Path) -> bytes | None:
@@ -152,11 +149,18 @@ def _read(path: Path) -> bytes | None:
 
 
 def write(plan: Plan) -> list[str]:
-    """Apply the plan as one set (writes and deletions); report each action."""
+    """Apply the plan as one set (writes and deletions); report each action.
+
+    The caller holds the lock: staging files of a run that died, and folders left empty, are
+    garbage here and go too.
+    """
+    for path in _unexpected(plan):
+        if is_leftover(path.name):
+            path.unlink()
     changes: dict[Path, bytes | None] = {**dict.fromkeys(plan.stale), **plan.files}
     changed = write_files(changes, plan.out)
-    for path in plan.stale:
-        _prune_empty(plan.out, path.parent)
+    for path in [*plan.stale, *_empty_folders(plan)]:
+        _prune_empty(plan.out, path if path.is_dir() else path.parent)
     deleted = set(plan.stale)
     lines = [f"deleted {p}" if p in deleted else f"wrote {p}" for p in changed]
     return lines + [f"kept {p}: edited since dictgen wrote it, delete it by hand" for p in plan.kept]
@@ -172,9 +176,10 @@ def check(plan: Plan) -> list[Difference]:
     """Compare the plan with the disk; an empty list means up to date."""
     found = [d for path, data in plan.files.items() if (d := compare_file(path, data)) is not None]
     found += [Difference("extra", str(p)) for p in (*plan.stale, *plan.kept)]
-    if (plan.out / JOURNAL).exists():
-        found.append(Difference("interrupted", str(plan.out / JOURNAL)))
-    return found + [Difference("unexpected", str(p)) for p in _unexpected(plan)]
+    written = {plan.out} | {p.parent for p in plan.files if not p.is_relative_to(plan.out)}
+    found += [Difference("interrupted", str(f)) for f in sorted(written) if journal_path(f).exists()]
+    found += [Difference("unexpected", str(p)) for p in _unexpected(plan)]
+    return found + [Difference("unexpected", f"{p}/ (empty folder)") for p in _empty_folders(plan)]
 
 
 def _unexpected(plan: Plan) -> list[Path]:
@@ -189,8 +194,18 @@ def _unexpected(plan: Plan) -> list[Path]:
     return sorted(set(found))
 
 
+def _empty_folders(plan: Plan) -> list[Path]:
+    """Folders in a target's folder with nothing in them (a run that died before removing them)."""
+    return [
+        Path(root)
+        for folder in plan.owned_folders
+        for root, dirs, names in os.walk(folder)
+        if not dirs and not names and Path(root) != folder
+    ]
+
+
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(n for n in os.listdir(folder) if is_leftover(n) and n != JOURNAL)
+    return sorted(n for n in os.listdir(folder) if is_leftover(n))
 
 
 def compare_file(path: Path, expected: bytes) -> Difference | None:

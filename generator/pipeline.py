@@ -9,8 +9,8 @@ from generator.accepted import ACCEPTED, load_accepted
 from generator.atomic import locked, recover
 from generator.changelog import FILENAME, render_changelog
 from generator.choices import Target
-from generator.config import CONFIG, Settings
-from generator.curated import check_curated, load_curated
+from generator.config import Settings
+from generator.curated import check_curated, load_curated, with_builtin
 from generator.errors import UnnamedError
 from generator.model import Version
 from generator.naming import Names, assign
@@ -31,6 +31,8 @@ def _render(settings: Settings) -> Rendering:
     check_size(snapshots, settings.max_entries, settings.snapshots)
     curated = load_curated(settings.names)
     check_curated(curated, snapshots, settings.names)
+    if settings.builtin_names:
+        curated = with_builtin(curated, snapshots)
     names = {s.version: assign(s, curated) for s in snapshots}
     if settings.strict_names:
         _check_strict(names, settings)
@@ -63,15 +65,17 @@ def _check_strict(names: dict[Version, Names], settings: Settings) -> None:
 
 def generate(settings: Settings) -> list[str]:
     """Plan, then write atomically under a lock; report each file written or deleted."""
-    output.check_out_root(settings.out, [settings.snapshots, CONFIG])
+    output.check_out_root(settings.out, [settings.snapshots, settings.config])
     with locked(settings.snapshots, create=False):  # no import may add a snapshot while this run renders
+        if settings.snapshots.is_dir():
+            recover(settings.snapshots)  # never render from a half-recorded snapshot
         rendering = _render(settings)
         with locked(settings.out):
-            recover(settings.out)
+            recover(settings.out, (settings.snapshots,))
             return output.write(_plan_output(settings, rendering))
 
 
 def check(settings: Settings) -> list[output.Difference]:
     """Plan, then compare with the disk: the same files ``generate`` would write."""
-    output.check_out_root(settings.out, [settings.snapshots, CONFIG])
+    output.check_out_root(settings.out, [settings.snapshots, settings.config])
     return output.check(plan(settings))

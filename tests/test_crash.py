@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.atomic import JOURNAL
+from generator.atomic import journal_path
 from tests.helpers import ROOT, sample_result, tree, write_snapshot
 
 STRACE = shutil.which("strace") or "strace"
@@ -74,9 +74,9 @@ def test_kill_9_mid_write_is_rolled_back_by_the_next_run(tmp_path: Path, when: i
     _changed_upstream(project)
     killed = _dictgen(project, "generate", prefix=_at_rename("KILL", when))
     assert killed.returncode == -9 or killed.returncode == 137, killed.stderr
-    assert (project / "generated" / JOURNAL).exists()
+    assert journal_path(project / "generated").exists()
     check = _dictgen(project, "check")
-    assert check.returncode == 1 and f"interrupted: generated/{JOURNAL}" in check.stdout
+    assert check.returncode == 1 and "interrupted: generated" in check.stdout.splitlines()
     # The next run first restores the old set, then writes the new one completely.
     again = _dictgen(project, "generate")
     assert again.returncode == 0, again.stderr

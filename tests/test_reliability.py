@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from generator.atomic import journal_path
 from tests.conftest import Run
 from tests.helpers import sample_result, tree
 from tests.test_crash import STRACE, _dictgen, _project
@@ -210,3 +211,69 @@ def test_hostile_toml_is_one_line_and_exit_2(project: Path, name: str, text: str
     result = _dictgen(project, "check")
     assert result.returncode == 2 and result.stderr.startswith(expected), result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_journal_in_the_tree_is_not_a_journal(project: Path, run: Run) -> None:
+    """Journals live in the user's state folder: one committed to a repository is just a file."""
+    assert run("generate").exit_code == 0
+    victim = project / "snapshots" / "1.0.0.json"
+    step = {"path": str(victim), "delete": False, "existed": False}  # "undo" would delete it
+    planted = project / "generated" / ".dictgen-journal"
+    planted.write_text(json.dumps({"steps": [step], "made": []}), encoding="utf-8")
+    result = run("generate")
+    assert result.exit_code == 0 and victim.exists()
+    assert run("check").exit_code == 0  # a file beside the targets, not in one
+
+
+def test_a_journal_naming_files_elsewhere_is_refused(project: Path, run: Run) -> None:
+    assert run("generate").exit_code == 0
+    victim = project.parent / f"{project.name}-victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    journal = journal_path(project / "generated")
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text(
+        json.dumps({"steps": [{"path": str(victim), "delete": False, "existed": False}], "made": []})
+    )
+    try:
+        result = run("generate")
+        assert result.exit_code == 2 and "refusing a journal entry outside generated" in result.stderr
+        assert victim.read_text(encoding="utf-8") == "keep me"
+    finally:
+        journal.unlink(missing_ok=True)
+
+
+def test_empty_folders_and_stray_backups_are_reported_then_cleaned(project: Path, run: Run) -> None:
+    assert run("generate").exit_code == 0
+    (project / PY / "v9").mkdir()
+    (project / PY / "v9" / ".__init__.py.dictgen-bak").write_text("old", encoding="utf-8")
+    (project / PY / "v8").mkdir()
+    check = run("check")
+    assert check.exit_code == 1 and check.stdout.splitlines() == [
+        f"unexpected: {PY / 'v9' / '.__init__.py.dictgen-bak'}",
+        f"unexpected: {PY / 'v8'}/ (empty folder)",
+    ]
+    assert run("generate").exit_code == 0
+    assert not (project / PY / "v9").exists() and not (project / PY / "v8").exists()
+    assert run("check").exit_code == 0
+
+
+@pytest.mark.parametrize("redirect", [">&-", "2>&-", "2>/dev/full"])
+def test_closed_or_full_streams_never_exit_1(project: Path, redirect: str) -> None:
+    assert _dictgen(project, "generate").returncode == 0
+    command = f"{sys.executable} -m generator check {redirect}"
+    assert subprocess.run(command, shell=True, cwd=project, check=False).returncode == 0
+    (project / PY / "py.typed").unlink()
+    generate = f"{sys.executable} -m generator generate {redirect}"
+    # Writing succeeds; only the report is lost: exit 2 when stdout is gone, never 1.
+    code = subprocess.run(generate, shell=True, cwd=project, check=False).returncode
+    assert code == (2 if redirect == ">&-" else 0)
+    assert (project / PY / "py.typed").exists()
+
+
+def test_an_output_folder_inside_the_snapshots_is_refused(project: Path, run: Run) -> None:
+    result = run("generate", "--out", "snapshots/gen")
+    assert result.exit_code == 2 and "refusing an output folder that contains or is inside" in result.stderr
+    bad = run("generate", "--out", "names.toml")
+    assert (
+        bad.exit_code == 2 and bad.stderr.startswith("error: names.toml: ") and "internal" not in bad.stderr
+    )
