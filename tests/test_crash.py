@@ -40,8 +40,8 @@ def _dictgen(
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120, check=False, **kw)  # type: ignore[call-overload,no-any-return]
 
 
-def _at_rename(signal_name: str, when: int) -> tuple[str, ...]:
-    """strace arguments that deliver ``signal_name`` on entry to the ``when``-th rename."""
+def at_rename(action: str, when: int) -> tuple[str, ...]:
+    """strace arguments that inject ``action`` (``signal=KILL``, ``delay_enter=US``) at rename ``when``."""
     return (
         STRACE,
         "-f",
@@ -51,8 +51,12 @@ def _at_rename(signal_name: str, when: int) -> tuple[str, ...]:
         "-e",
         "trace=rename",
         "-e",
-        f"inject=rename:signal={signal_name}:when={when}",
+        f"inject=rename:{action}:when={when}",
     )
+
+
+def _at_rename(signal_name: str, when: int) -> tuple[str, ...]:
+    return at_rename(f"signal={signal_name}", when)
 
 
 def _changed_upstream(project: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from generator.atomic import journal_path
 from tests.conftest import Run
 from tests.helpers import sample_result, tree
-from tests.test_crash import STRACE, _dictgen, _project
+from tests.test_crash import _dictgen, _project, at_rename
 
 PY = Path("generated/python/juhe_grabticket")
 
@@ -38,17 +38,7 @@ def test_two_imports_at_once_record_one_after_the_other(tmp_path: Path) -> None:
     first = _response(project, "a.json", _changed("软座 甲"))
     second = _response(project, "b.json", _changed("软座 乙"))
     # The first run sleeps 1.5 s inside its locked write phase; the second starts meanwhile.
-    slow = (
-        STRACE,
-        "-f",
-        "-qq",
-        "-o",
-        os.devnull,
-        "-e",
-        "trace=rename",
-        "-e",
-        "inject=rename:delay_enter=1500000:when=1",
-    )
+    slow = at_rename("delay_enter=1500000", 1)
     command = [sys.executable, "-m", "generator", "import"]
     one = subprocess.Popen(
         [*slow, *command, str(first)], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

