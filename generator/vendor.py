@@ -175,7 +175,8 @@ def verify_command(dest: Path) -> str:
     """How to check the copy, run from the root of the repository that holds it (a ``.git`` above)."""
     real = dest.resolve()
     root = next((folder for folder in real.parents if (folder / ".git").exists()), None)
-    location = dest.as_posix() if root is None else real.relative_to(root).as_posix()
+    # Without a repository above it, an absolute path, which works from anywhere.
+    location = real.as_posix() if root is None else real.relative_to(root).as_posix()
     return f"dictgen check --vendored {shlex.quote(location)}"
 
 
