@@ -29,7 +29,7 @@ golden: $(DEV)
 	$(BIN)/python -m tests.golden
 
 bench: $(DEV)
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m benchmarks.run
 
 $(RUNTIME): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

@@ -63,18 +63,51 @@ def needs_escape(ch: str) -> bool:
 
 
 _C_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A table remembers at most this many characters: a dictionary made of every code point costs
+# time, never unbounded memory.
+_TABLE_LIMIT = 1 << 16
 
 
-def _escape(value: str, special: dict[str, str], other: Callable[[int], str]) -> str:
-    out = []
-    for ch in value:
-        if ch in special:
-            out.append(special[ch])
+class _Table(dict[int, str]):
+    """A ``str.translate`` table that works out each character's replacement once.
+
+    ``translate`` runs in C and looks each character up here; only a character seen for the first
+    time costs a Python call. The replacement is the one the per-character rule gives.
+    """
+
+    __slots__ = ("_other", "_special")
+
+    def __init__(self, special: dict[str, str], other: Callable[[int], str]) -> None:
+        super().__init__()
+        self._special = special
+        self._other = other
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch in self._special:
+            out = self._special[ch]
         elif needs_escape(ch):
-            out.append(_C_ESCAPES.get(ch) or other(ord(ch)))
+            out = _C_ESCAPES.get(ch) or self._other(code)
         else:
-            out.append(ch)
-    return "".join(out)
+            out = ch
+        if len(self) < _TABLE_LIMIT:
+            self[code] = out
+        return out
+
+
+class _Probe(dict[int, str]):
+    """A ``str.translate`` table that keeps only the characters ``needs_escape`` is true for."""
+
+    __slots__ = ()
+
+    def __missing__(self, code: int) -> str:
+        out = chr(code) if needs_escape(chr(code)) else ""
+        if len(self) < _TABLE_LIMIT:
+            self[code] = out
+        return out
+
+
+_PROBE = _Probe()  # text.translate(_PROBE) is "" when no character of text needs an escape
 
 
 def _py_code_point(code: int) -> str:
@@ -86,14 +119,19 @@ def _py_code_point(code: int) -> str:
 # --- Python -----------------------------------------------------------------------------
 
 
+_PY_STR = _Table({"\\": "\\\\", '"': '\\"'}, _py_code_point)
+_PY_DOCSTRING = _Table({"\\": "\\\\", '"': "\\x22"}, _py_code_point)
+_PY_COMMENT = _Table({"\\": "\\\\"}, _py_code_point)  # also sql_comment
+
+
 def py_str(value: Untrusted | str) -> str:
     """A double-quoted Python string literal."""
-    return '"' + _escape(_text(value), {"\\": "\\\\", '"': '\\"'}, _py_code_point) + '"'
+    return '"' + _text(value).translate(_PY_STR) + '"'
 
 
 def py_docstring(value: Untrusted | str) -> str:
     """A triple-quoted docstring whose ``__doc__`` is exactly ``value`` (black leaves it alone)."""
-    body = _escape(_text(value), {"\\": "\\\\", '"': "\\x22"}, _py_code_point)
+    body = _text(value).translate(_PY_DOCSTRING)
     # black strips whitespace at either end of a docstring; escaped spaces survive it.
     if body.startswith(" "):
         body = "\\x20" + body[1:]
@@ -104,7 +142,7 @@ def py_docstring(value: Untrusted | str) -> str:
 
 def py_comment(value: Untrusted | str) -> str:
     """Text for the rest of a ``#`` comment line: nothing in it can end the line."""
-    return _escape(_text(value), {"\\": "\\\\"}, _py_code_point)
+    return _text(value).translate(_PY_COMMENT)
 
 
 # --- TypeScript / JavaScript ------------------------------------------------------------
@@ -116,15 +154,19 @@ def _ts_code_point(code: int) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\u{{{code:x}}}"
 
 
+_TS_STR = _Table({"\\": "\\\\", '"': '\\"'}, _ts_code_point)
+# "@" would start a JSDoc tag (@deprecated, {@link}) in editors' hover text.
+_TS_COMMENT = _Table({"\\": "\\\\", "@": "&#64;"}, _ts_code_point)
+
+
 def ts_str(value: Untrusted | str) -> str:
     """A double-quoted TypeScript string literal (never a template literal, so ``${`` is inert)."""
-    return '"' + _escape(_text(value), {"\\": "\\\\", '"': '\\"'}, _ts_code_point) + '"'
+    return '"' + _text(value).translate(_TS_STR) + '"'
 
 
 def ts_comment(value: Untrusted | str) -> str:
     """Text inside a ``/** ... */`` block: cannot close it or break its line."""
-    # "@" would start a JSDoc tag (@deprecated, {@link}) in editors' hover text.
-    body = _escape(_text(value), {"\\": "\\\\", "@": "&#64;"}, _ts_code_point)
+    body = _text(value).translate(_TS_COMMENT)
     return body.replace("*/", "*\\/")
 
 
@@ -134,7 +176,9 @@ def ts_comment(value: Untrusted | str) -> str:
 def sql_str(value: Untrusted | str, dialect: str) -> str:
     """A string literal for ``postgresql``, ``sqlite`` or ``mysql`` (MariaDB), exact in any SQL mode."""
     text = _text(value)
-    plain = not any(needs_escape(ch) for ch in text)
+    plain = not text.translate(_PROBE)
+    if plain and "\\" not in text:  # the same literal in every dialect: the common case, first
+        return "'" + text.replace("'", "''") + "'"
     if dialect == "mysql":
         if plain and "\\" not in text:
             return "'" + text.replace("'", "''") + "'"
@@ -144,7 +188,7 @@ def sql_str(value: Untrusted | str, dialect: str) -> str:
     if plain and not (dialect == "postgresql" and "\\" in text):
         return "'" + text.replace("'", "''") + "'"
     if dialect == "postgresql":
-        return "E'" + _escape(text, {"\\": "\\\\", "'": "''"}, _pg_code_point) + "'"
+        return "E'" + text.translate(_PG_STR) + "'"
     if dialect == "sqlite":
         return "(" + " || ".join(_sqlite_parts(text)) + ")"
     raise ValueError(f"unknown SQL dialect {dialect!r}")
@@ -152,6 +196,9 @@ def sql_str(value: Untrusted | str, dialect: str) -> str:
 
 def _pg_code_point(code: int) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+_PG_STR = _Table({"\\": "\\\\", "'": "''"}, _pg_code_point)
 
 
 def _sqlite_parts(text: str) -> list[str]:
@@ -172,7 +219,7 @@ def _sqlite_parts(text: str) -> list[str]:
 
 def sql_comment(value: Untrusted | str) -> str:
     """Text for the rest of a ``--`` comment line."""
-    return _escape(_text(value), {"\\": "\\\\"}, _py_code_point)
+    return _text(value).translate(_PY_COMMENT)
 
 
 # --- Markdown ---------------------------------------------------------------------------
@@ -181,11 +228,12 @@ def sql_comment(value: Untrusted | str) -> str:
 # "`" open a code span, "<" and "&" start HTML or an entity, the rest start emphasis, strikethrough,
 # links or GitHub math; "\\" itself so that an escape in the value stays literal.
 _MD_ESCAPES = {ch: "\\" + ch for ch in "\\`*_[]<>|~$&!"}
+_MD_CELL = _Table(_MD_ESCAPES, _py_code_point)
 
 
 def md_cell(value: Untrusted | str) -> str:
     """Text for one GFM table cell: cannot end the cell or its row, nor become markup or HTML."""
-    return _escape(_text(value), _MD_ESCAPES, _py_code_point)
+    return _text(value).translate(_MD_CELL)
 
 
 # --- one-line messages ------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -208,6 +207,42 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(n for n in os.listdir(folder) if is_leftover(n))
 
 
+class FormatCache:
+    """What black made of each Python module before, for ``python.Known``: in ``folder``, a file
+    named after the digest of black's input holds the sha256 of its output. A module on disk is
+    reused when its bytes have that sha256, so a file edited by hand never is."""
+
+    def __init__(self, out: Path, folder: Path) -> None:
+        self.out = out
+        self.folder = folder
+
+    def _entry(self, digest: str) -> Path:
+        return self.folder / digest[:2] / digest
+
+    def get(self, path: str, digest: str) -> bytes | None:
+        """The module at ``out/path`` when it is black's output for ``digest``, else None."""
+        try:
+            expected = self._entry(digest).read_text(encoding="ascii")
+        except (OSError, ValueError):
+            return None
+        data = _read(self.out / path)
+        return data if data is not None and hashlib.sha256(data).hexdigest() == expected else None
+
+    def remember(self, formatted: Iterable[tuple[str, bytes]]) -> None:
+        """Record (digest, output) pairs; a cache that cannot be written is no error."""
+        for digest, data in formatted:
+            entry, value = self._entry(digest), hashlib.sha256(data).hexdigest()
+            try:
+                if entry.is_file() and entry.read_text(encoding="ascii") == value:
+                    continue
+                entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                staged = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+                staged.write_text(value, encoding="ascii")
+                os.replace(staged, entry)
+            except (OSError, ValueError):
+                continue
+
+
 def compare_file(path: Path, expected: bytes) -> Difference | None:
     """How ``path`` differs from ``expected``, or None when it is identical."""
     actual = _read(path)
@@ -219,6 +254,8 @@ def compare_file(path: Path, expected: bytes) -> Difference | None:
 
 
 def _diff(rel: str, actual: bytes, expected: bytes) -> tuple[str, ...]:
+    import difflib  # only when a file differs
+
     lines = difflib.unified_diff(
         actual.decode("utf-8", "replace").splitlines(),
         expected.decode("utf-8", "replace").splitlines(),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from generator import output
 from generator.accepted import ACCEPTED, load_accepted
@@ -18,10 +21,16 @@ from generator.render import render
 from generator.snapshot import check_size, json_path, load_snapshots, newest_per_major
 from generator.views import Files, Options
 
+# Set (to anything but "" or "0") to turn every fast path off: no cache, no child process, every
+# template sandboxed, black on each whole module. The output bytes are the same either way.
+NO_FAST_PATHS = "DICTGEN_NO_FASTPATHS"
+
 
 def plan(settings: Settings) -> output.Plan:
-    """Load, validate, name and render everything the settings ask for; write nothing."""
-    return _plan_output(settings, _render(settings))
+    """Load, validate, name and render everything the settings ask for; write nothing (but caches)."""
+    rendering = _render(settings)
+    _remember(rendering)
+    return _plan_output(settings, rendering)
 
 
 def _render(settings: Settings) -> Rendering:
@@ -38,8 +47,43 @@ def _render(settings: Settings) -> Rendering:
         _check_strict(names, settings)
     changelog = render_changelog(history, load_accepted(settings.snapshots / ACCEPTED))
     options = Options(settings.templates, settings.ts_style, settings.sql_prefix)
-    rendered = render(snapshots, names, settings.targets, options)
-    return Rendering(rendered, [str(s.version) for s in snapshots], changelog)
+    fast = fast_paths()
+    cache = cache_home() if fast and private_folder(cache_home()) else None
+    known = output.FormatCache(settings.out, cache / "formatted") if cache else None
+    rendered = render(snapshots, names, settings.targets, options, known, fast, cache)
+    formatted = [(f.digest, f.data) for f in rendered.formatted.values()]
+    return Rendering(rendered.files, [str(s.version) for s in snapshots], changelog, known, formatted)
+
+
+def _remember(rendering: Rendering) -> None:
+    """Cache what black made of each module (after the write, which a crash test counts renames of)."""
+    if rendering.cache is not None:
+        rendering.cache.remember(rendering.formatted)
+
+
+def fast_paths() -> bool:
+    """False when ``DICTGEN_NO_FASTPATHS`` asks for the plain, slow way."""
+    return os.environ.get(NO_FAST_PATHS, "") in ("", "0")
+
+
+def cache_home() -> Path:
+    """``$XDG_CACHE_HOME/dictgen`` (``~/.cache/dictgen``): caches that never change any output."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "dictgen")
+
+
+def private_folder(folder: Path) -> bool:
+    """Make ``folder`` (mode 700); True when it is a real folder of this user that others cannot write."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
 
 
 def _plan_output(settings: Settings, rendering: Rendering) -> output.Plan:
@@ -54,6 +98,8 @@ class Rendering:
     files: dict[Target, Files]
     versions: list[str]
     changelog: bytes
+    cache: output.FormatCache | None = None
+    formatted: list[tuple[str, bytes]] = field(default_factory=list)  # (digest, output) to remember
 
 
 def _check_strict(names: dict[Version, Names], settings: Settings) -> None:
@@ -72,7 +118,9 @@ def generate(settings: Settings) -> list[str]:
         rendering = _render(settings)
         with locked(settings.out):
             recover(settings.out, (settings.snapshots,))
-            return output.write(_plan_output(settings, rendering))
+            actions = output.write(_plan_output(settings, rendering))
+    _remember(rendering)
+    return actions
 
 
 def check(settings: Settings) -> list[output.Difference]:

@@ -1,0 +1,368 @@
+"""Fast paths change no byte: every output with them on equals the output with them off
+(``DICTGEN_NO_FASTPATHS=1``: every template sandboxed, no caches, black on each whole module).
+
+The fast paths: built-in templates in a plain Jinja environment, compiled templates cached,
+``str.translate`` escapes, black on a skeleton of the module, and black's earlier output reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator import escape, output, pipeline, render
+from generator.choices import TARGETS
+from generator.config import Settings
+from generator.errors import RenderError
+from generator.escape import Untrusted
+from generator.pipeline import NO_FAST_PATHS
+from generator.render import JinjaTemplates
+from generator.targets import python
+from tests.helpers import ROOT, planned, sample_result, tree, write_snapshot
+from tests.strategies import HOSTILE_TEXT, names, results, text
+
+# Text that black would change in a comment or a string, or that sits at its line length.
+BLACK_EDGES = [
+    "# fmt: off",
+    "# fmt: skip",
+    "a; fmt: skip",
+    "# yapf: disable",
+    "type: ignore",
+    "x  ",
+    "  x",
+    "it's",
+    '"quoted"',
+    "\xa0nbsp",
+    "#",
+    ";",
+    "硬" * 30,
+    "硬" * 33,
+    "é" * 60,
+    "e\u0301" * 30,
+    "x" * 70,
+    "x" * 80,
+]
+_cjk = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80), min_size=1, max_size=40)
+labels = st.one_of(
+    text, st.sampled_from(BLACK_EDGES), _cjk, _cjk, st.from_regex(r"[a-z ]{1,90}", fullmatch=True)
+)
+codes = st.one_of(names, st.integers(0, 10**6).map(str), st.from_regex(r"[A-Z][a-z]{1,40}", fullmatch=True))
+
+
+@st.composite
+def large_results(draw: st.DrawFn) -> dict[str, Any]:
+    """Dictionaries large enough for the skeleton to stand in for runs, with labels at black's edges."""
+    result: dict[str, Any] = {"tips": draw(st.lists(labels, max_size=2))}
+    for key in draw(st.lists(names.filter(lambda k: k != "tips"), min_size=1, max_size=3, unique=True)):
+        entries = draw(st.lists(st.tuples(codes, labels), max_size=40, unique_by=lambda e: e[0]))
+        result[key] = {"msg": draw(text), "data": dict(entries)}
+    return result
+
+
+@contextmanager
+def _fast_paths(on: bool, cache: Path) -> Iterator[None]:
+    """Fast paths on or off, with the caches in ``cache``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        if on:
+            patch.delenv(NO_FAST_PATHS, raising=False)
+        else:
+            patch.setenv(NO_FAST_PATHS, "1")
+        yield
+
+
+def _both_ways(folder: Path) -> None:
+    """Plan ``folder`` with fast paths off, then on (cold, then warm caches): identical bytes."""
+    project = Settings(folder / "snapshots", folder / "out", folder / "none.toml", TARGETS)
+    with _fast_paths(False, folder / "cache"):
+        slow = planned(project)
+    with _fast_paths(True, folder / "cache"):
+        assert planned(project) == slow  # cold caches
+        output.write(pipeline.plan(project))
+        assert planned(project) == slow  # templates compiled and modules formatted before
+        assert pipeline.check(project) == []
+
+
+def test_the_shipped_snapshot_is_the_same_both_ways(tmp_path: Path) -> None:
+    write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
+    _both_ways(tmp_path)
+
+
+@settings(max_examples=40)
+@given(st.lists(st.one_of(results(), large_results()), min_size=1, max_size=2))
+def test_hostile_dictionaries_are_the_same_both_ways(snapshots: list[dict[str, Any]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        for major, result in enumerate(snapshots, start=1):
+            write_snapshot(Path(tmp) / "snapshots", f"{major}.0.0", result)
+        _both_ways(Path(tmp))
+
+
+def _module(entries: list[tuple[str, str]], dictionaries: int = 2) -> str:
+    """The text major.py.j2 renders (before black) for ``dictionaries`` copies of ``entries``."""
+    sources: dict[str, str] = {}
+
+    def keep(path: str, source: str, skeleton: bool) -> bytes:
+        return sources.setdefault(path, source).encode("utf-8")
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        _fast_paths(False, Path(tmp)),  # formatted here, not in a child
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        result = {f"d{n}": {"msg": "m", "data": dict(entries)} for n in range(dictionaries)}
+        write_snapshot(Path(tmp) / "snapshots", "1.0.0", result)
+        patch.setattr(python, "format_module", keep)
+        planned(Settings(Path(tmp) / "snapshots", Path(tmp) / "out", Path(tmp) / "no.toml"))
+    return sources["python/juhe_grabticket/v1/__init__.py"]
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [(str(n), "硬座" * (n % 40 + 1)) for n in range(300)],  # wide labels across the line length
+        [(f"Code{n}", "x" * (n % 90)) for n in range(200)],
+        [(str(n), label) for n, label in enumerate(BLACK_EDGES * 3)],
+        [("1", "a"), ("2", "b")],  # too narrow a run of labels to stand in for
+        [("1", "a")],
+    ],
+)
+def test_the_skeleton_formats_like_black_on_the_whole_module(entries: list[tuple[str, str]]) -> None:
+    source = _module(entries)
+    whole = python.format_module("m.py", source, False)
+    assert python.format_module("m.py", source, True) == whole
+
+
+def test_the_skeleton_stands_in_for_the_bulk_of_a_large_module() -> None:
+    source = _module([(f"code{n}", "硬座" * (n % 7 + 1)) for n in range(1000)], dictionaries=3)
+    skeleton, runs = python._skeleton(source.split("\n"))
+    assert len(runs) == 6 and len(skeleton) < len(source.split("\n")) // 10
+    assert python._format_skeleton(source, lambda s: s) == source  # each run back in its place
+
+
+def test_the_skeleton_gives_up_when_black_moves_a_placeholder() -> None:
+    source = _module([(str(n), "座") for n in range(100)])
+    assert python._format_skeleton(source, lambda s: s.replace(python._PLACEHOLDER, "moved")) is None
+    assert python._format_skeleton(source + f"\n# {python._PLACEHOLDER}\n", lambda s: s) is None
+
+
+def test_a_syntax_error_reads_the_same_both_ways() -> None:
+    source = _module([(str(n), "座") for n in range(100)]) + "\ndef broken(:\n"
+    messages = []
+    for skeleton in (False, True):
+        with pytest.raises(RenderError) as caught:
+            python.format_module("m.py", source, skeleton)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "does not parse" in messages[0]
+
+
+# --- escapes: str.translate against the per-character rule they replaced --------------------
+
+
+def _reference(value: str, special: dict[str, str], other: Callable[[int], str]) -> str:
+    out = []
+    for ch in value:
+        if ch in special:
+            out.append(special[ch])
+        elif escape.needs_escape(ch):
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or other(ord(ch)))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _reference_sql(text: str, dialect: str) -> str:
+    plain = not any(escape.needs_escape(ch) for ch in text)
+    if dialect == "mysql":
+        if plain and "\\" not in text:
+            return "'" + text.replace("'", "''") + "'"
+        return "_utf8mb4 X'" + text.encode("utf-8").hex().upper() + "'" if text else "''"
+    if plain and not (dialect == "postgresql" and "\\" in text):
+        return "'" + text.replace("'", "''") + "'"
+    if dialect == "postgresql":
+        return "E'" + _reference(text, {"\\": "\\\\", "'": "''"}, escape._pg_code_point) + "'"
+    return "(" + " || ".join(escape._sqlite_parts(text)) + ")"
+
+
+_any = st.one_of(
+    st.sampled_from(HOSTILE_TEXT), st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
+)
+
+
+@settings(max_examples=500)
+@given(_any)
+def test_translate_escapes_match_the_per_character_rule(value: str) -> None:
+    py, ts = escape._py_code_point, escape._ts_code_point
+    assert escape.py_str(value) == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, py) + '"'
+    assert escape.py_comment(value) == escape.sql_comment(value) == _reference(value, {"\\": "\\\\"}, py)
+    assert escape.ts_str(Untrusted(value)) == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, ts) + '"'
+    comment = _reference(value, {"\\": "\\\\", "@": "&#64;"}, ts).replace("*/", "*\\/")
+    assert escape.ts_comment(value) == comment
+    assert escape.md_cell(value) == _reference(value, escape._MD_ESCAPES, py)
+    body = escape.py_docstring(value)[3:-3]
+    assert body.replace("\\x20", " ") == _reference(value, {"\\": "\\\\", '"': "\\x22"}, py).replace(
+        "\\x20", " "
+    )
+    for dialect in ("postgresql", "sqlite", "mysql"):
+        assert escape.sql_str(value, dialect) == _reference_sql(value, dialect)
+
+
+def test_every_code_point_escapes_as_the_rule_says() -> None:
+    everything = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) != "Cs")
+    assert (
+        escape.py_str(everything)
+        == '"' + _reference(everything, {"\\": "\\\\", '"': '\\"'}, escape._py_code_point) + '"'
+    )
+    assert len(escape._PY_STR) <= escape._TABLE_LIMIT  # a table stays bounded
+
+
+# --- templates: plain for built-in ones, sandboxed for any a user template reaches ----------
+
+
+def test_builtin_templates_still_refuse_unescaped_values(tmp_path: Path) -> None:
+    with _fast_paths(True, tmp_path):
+        templates = JinjaTemplates(None)
+        assert templates.builtin("python/major.py.j2")
+        with pytest.raises(escape.UnescapedValueError):
+            templates._env(False).from_string("{{ x }}").render(x=Untrusted("a"))
+
+
+def test_a_user_template_sandboxes_every_template_that_reaches_it(tmp_path: Path) -> None:
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "_seed.sql.j2").write_text("{{ ''.__class__ }}", encoding="utf-8")
+    with _fast_paths(True, tmp_path / "cache"):
+        templates = JinjaTemplates(tmp_path)
+        assert not templates.builtin("sql/postgresql.sql.j2")  # imports the user's _seed.sql.j2
+        assert not templates.builtin("sql/_seed.sql.j2")
+        assert templates.builtin("python/major.py.j2")
+
+
+def test_a_damaged_template_cache_only_means_compiling_again(tmp_path: Path) -> None:
+    write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
+    project = Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "none.toml", TARGETS)
+    with _fast_paths(True, tmp_path / "cache"):
+        first = planned(project)
+        cached = list((tmp_path / "cache" / "dictgen" / "jinja").rglob("*.cache"))
+        assert cached
+        for path in cached:
+            path.write_bytes(path.read_bytes()[:40])
+        assert planned(project) == first
+    with _fast_paths(True, tmp_path / "not-a-folder"):
+        (tmp_path / "not-a-folder").write_text("", encoding="utf-8")
+        assert planned(project) == first
+
+
+# --- black's earlier output, reused only for the very bytes it made -------------------------
+
+
+def _run(project: Path, cache: Path, *args: str, black: bool = True) -> subprocess.CompletedProcess[str]:
+    """``dictgen *args`` in ``project`` with its caches in ``cache``; without ``black``, any import
+    of black fails (in this process or a child)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop(NO_FAST_PATHS, None)
+    if not black:
+        (cache.parent / "no-black" / "black").mkdir(parents=True, exist_ok=True)
+        (cache.parent / "no-black" / "black" / "__init__.py").write_text("raise ImportError('no black')\n")
+        env["PYTHONPATH"] = str(cache.parent / "no-black")
+    command = [sys.executable, "-m", "generator", *args]
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+
+
+def _project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    write_snapshot(project / "snapshots", "1.0.0", sample_result())
+    (project / "pyproject.toml").write_text('[tool.dictgen]\ntargets = ["python"]\n', encoding="utf-8")
+    return project
+
+
+def test_an_up_to_date_check_does_not_run_black(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    assert _run(project, tmp_path / "cache", "generate").returncode == 0
+    assert list((tmp_path / "cache" / "dictgen" / "formatted").rglob("*"))
+    assert _run(project, tmp_path / "cache", "check", black=False).returncode == 0
+    cold = _run(project, tmp_path / "empty", "check", black=False)
+    assert cold.returncode == 2 and "no black" in cold.stderr  # black had to run: here, it cannot
+    assert _run(project, tmp_path / "empty", "check").returncode == 0
+    assert _run(project, tmp_path / "empty", "check", black=False).returncode == 0
+
+
+def test_a_hand_edited_module_is_stale_though_its_text_is_known(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    assert _run(project, tmp_path / "cache", "generate").returncode == 0
+    module = project / "generated" / "python" / "juhe_grabticket" / "v1" / "__init__.py"
+    written = module.read_bytes()
+    module.write_bytes(written.replace(b"class SeatClass(CodeEnum):", b"class SeatClass(CodeEnum):  # mine"))
+    checked = _run(project, tmp_path / "cache", "check")
+    assert (
+        checked.returncode == 1 and "stale: generated/python/juhe_grabticket/v1/__init__.py" in checked.stdout
+    )
+    assert _run(project, tmp_path / "cache", "generate").returncode == 0
+    assert module.read_bytes() == written
+
+
+def test_the_cache_holds_digests_only_and_never_enters_the_tree(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    assert _run(project, tmp_path / "cache", "generate").returncode == 0
+    entries = [p for p in (tmp_path / "cache" / "dictgen" / "formatted").rglob("*") if p.is_file()]
+    hashes = {hashlib.sha256(data).hexdigest() for data in tree(project / "generated").values()}
+    assert entries and all(p.read_text(encoding="ascii") in hashes for p in entries)
+    assert {p.split("/")[0] for p in tree(project)} == {"generated", "snapshots", "pyproject.toml"}
+
+
+def test_the_repository_output_is_unchanged() -> None:
+    """``generated/`` is what a run with every fast path off would write."""
+    with tempfile.TemporaryDirectory() as tmp, _fast_paths(False, Path(tmp)):
+        config = Settings(ROOT / "snapshots", ROOT / "generated", ROOT / "names.toml", TARGETS)
+        on_disk = {p: data for p, data in tree(ROOT / "generated").items() if "__pycache__" not in p}
+        assert planned(config) == on_disk
+
+
+# --- the child process that formats while the other targets render --------------------------
+
+
+def test_the_worker_formats_as_black_and_reports_errors_the_same() -> None:
+    source = _module([(str(n), "座") for n in range(50)])
+    worker = render._Worker()
+    try:
+        good = worker.submit("a.py", source, True)
+        bad = worker.submit("b.py", source + "\ndef broken(:\n", True)
+        assert good() == python.format_module("a.py", source, False)
+        with pytest.raises(RenderError) as caught:
+            bad()
+    finally:
+        worker.close()
+    with pytest.raises(RenderError) as here:
+        python.format_module("b.py", source + "\ndef broken(:\n", False)
+    assert str(caught.value) == str(here.value)
+
+
+def test_a_dead_worker_means_formatting_here() -> None:
+    source = _module([(str(n), "座") for n in range(50)])
+    worker = render._Worker()
+    try:
+        result = worker.submit("a.py", source, True)
+        os.kill(worker.pid, signal.SIGKILL)
+        later = worker.submit("b.py", source, True)
+        assert result() == later() == python.format_module("a.py", source, False)
+    finally:
+        worker.close()
+
+
+def test_an_abandoned_worker_is_stopped_and_reaped() -> None:
+    worker = render._Worker()
+    worker.submit("a.py", _module([(str(n), "座") for n in range(50)]), True)
+    worker.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker.pid, os.WNOHANG)
