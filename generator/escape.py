@@ -180,8 +180,6 @@ def sql_str(value: Untrusted | str, dialect: str) -> str:
     if plain and "\\" not in text:  # the same literal in every dialect: the common case, first
         return "'" + text.replace("'", "''") + "'"
     if dialect == "mysql":
-        if plain and "\\" not in text:
-            return "'" + text.replace("'", "''") + "'"
         # A hex literal means the same with and without NO_BACKSLASH_ESCAPES.
         return "_utf8mb4 X'" + text.encode("utf-8").hex().upper() + "'" if text else "''"
     # PostgreSQL reads '\' in a '' string as an escape when standard_conforming_strings is off.
