@@ -21,8 +21,8 @@ test-fast: $(DEV) lint
 	$(BIN)/pytest -q -m "not db and not node"
 
 lint: $(DEV)
-	$(BIN)/ruff check generator tests
-	$(BIN)/black --check -q generator tests
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/black --check -q generator tests benchmarks
 	$(BIN)/mypy
 
 golden: $(DEV)

@@ -184,7 +184,7 @@ def _downstream(calls: dict[str, dict[str, object]], imports: dict[tuple[str, st
     lines += [
         f"| `{name}` | {size} | {f.seconds:.3f} | {f.peak_mib:.0f} |" for (name, size), f in imports.items()
     ]
-    lines += ["", "Per call, on the package's largest class (median of 5 x 100,000 calls):", ""]
+    lines += ["", "Per call, on the package's largest class (best of 7 x 100,000 calls):", ""]
     for size, found in calls.items():
         ns = found["ns"]
         assert isinstance(ns, dict)
