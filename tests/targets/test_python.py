@@ -172,18 +172,7 @@ for bad in (True, False, 4.0, 99, None):
 assert SeatClass.choices()[:2] == [("1", "硬座"), ("2", "软座")] and len(SeatClass.choices()) == 20
 assert j.DICTIONARIES["seatClass"] is SeatClass and len(j.DICTIONARIES) == 9 and "nope" not in j.DICTIONARIES
 """
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            f"import sys; sys.path.insert(0, {str(package_root)!r})\n{script}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = _isolated(package_root, script)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == [
         "'99' is not a valid SeatClass code",
@@ -224,18 +213,7 @@ for call, arg in ((SeatClass.from_label, "nope"), (SeatClass.from_code, 99), (Se
         raise AssertionError(arg)
 print("ok")
 """
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            f"import sys; sys.path.insert(0, {str(package_root)!r})\n{script}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = _isolated(package_root, script)
     assert run.returncode == 0 and run.stdout == "ok\n", run.stderr
 
 
@@ -251,3 +229,11 @@ def test_a_snapshot_without_dictionaries(tmp_path: Path) -> None:
     """No dictionary: DICTIONARIES has no overloads (one alone would not type-check)."""
     package_root, expected = _render(tmp_path, [{"tips": ["only tips"]}], names=tmp_path / "none.toml")
     _assert_package_ok(package_root, expected)
+
+
+def _isolated(package_root: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in an isolated interpreter that sees only the generated package."""
+    code = f"import sys; sys.path.insert(0, {str(package_root)!r})\n{script}"
+    return subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=False
+    )
