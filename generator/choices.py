@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Target = Literal["python", "typescript", "sql"]
+Target = Literal["python", "typescript", "sql", "docs"]
 TsStyle = Literal["const", "enum"]
 ReportFormat = Literal["text", "json", "markdown", "github", "junit"]
 FailOn = Literal["breaking", "dangerous", "any", "never"]
@@ -26,6 +26,7 @@ Kind = Literal[
 ]
 Status = Literal["up_to_date", "recorded", "differs"]
 Dialect = Literal["postgresql", "sqlite", "mysql"]
+ShowFormat = Literal["table", "json"]
 
 TARGETS: tuple[Target, ...] = get_args(Target)
 TS_STYLES: tuple[TsStyle, ...] = get_args(TsStyle)
@@ -35,3 +36,4 @@ SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 BUMPS: tuple[Bump, ...] = get_args(Bump)
 KINDS: tuple[Kind, ...] = get_args(Kind)
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
+SHOW_FORMATS: tuple[ShowFormat, ...] = get_args(ShowFormat)

@@ -15,12 +15,24 @@ from typing import Any
 
 import click
 
-from generator import __version__, config, diff, fetch, pipeline, record, report, response, sides
-from generator.choices import FAIL_ON_LEVELS, REPORT_FORMATS, TARGETS, TS_STYLES, FailOn, ReportFormat, Target
+from generator import (
+    __version__,
+    choices,
+    config,
+    diff,
+    fetch,
+    pipeline,
+    record,
+    report,
+    response,
+    show,
+    sides,
+)
 from generator.console import OUT, Terminated, silence_stdout
 from generator.errors import DictgenError, SnapshotError
+from generator.output import Lines, describe
 from generator.vendor import Request, vendor
-from generator.vendored import PACKAGES, Lines, report_copy
+from generator.vendored import PACKAGES, report_copy
 
 OK, DIFFERENT, ERROR = 0, 1, 2
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
@@ -80,14 +92,14 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--target",
             "targets",
             multiple=True,
-            type=click.Choice(TARGETS),
+            type=click.Choice(choices.TARGETS),
             help="Target to render; repeatable [python, or [tool.dictgen] targets].",
         ),
         click.option("--templates", type=path, help="Folder whose templates override built-in ones."),
         click.option(
             "--strict-names/--no-strict-names", default=None, help="Fail when an entry has no curated name."
         ),
-        click.option("--ts-style", type=click.Choice(TS_STYLES), help="TypeScript style [const]."),
+        click.option("--ts-style", type=click.Choice(choices.TS_STYLES), help="TypeScript style [const]."),
         click.option("--sql-prefix", help="Table name prefix for SQL seeds [juhe_]."),
         click.option(
             "--builtin-names/--no-builtin-names",
@@ -98,6 +110,11 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+ALLOW_REMOVALS = click.option(
+    "--allow-removals", is_flag=True, help="Record even when most dictionaries or entries disappear."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,18 +154,23 @@ def check(vendored: Path | None, **options: Any) -> int:
         return _said(lines, DIFFERENT if differs else OK)
     settings = _settings(**options)
     differences = pipeline.check(settings)
-    for difference in differences:
-        OUT.say(f"{difference.kind}: {difference.path}")
-        for line in difference.diff:
-            OUT.say(f"    {line}")
-    foreign = sum(d.kind == "unexpected" for d in differences)
-    if foreign:
-        OUT.say(f"{foreign} file(s) that dictgen does not write: move or delete them", err=True)
-    if len(differences) > foreign:
-        OUT.say(f"{len(differences) - foreign} file(s) out of date: run `dictgen generate`", err=True)
-    if differences:
-        return DIFFERENT
-    OUT.say(f"up to date: {settings.out}", err=True)
+    return _said(describe(differences, settings.out), DIFFERENT if differences else OK)
+
+
+@cli.command("show")
+@click.argument("dictionary", required=False)
+@click.option("--major", type=click.IntRange(min=0), help="Major version to show [the newest].")
+@click.option("--format", "fmt", type=click.Choice(choices.SHOW_FORMATS), default="table", show_default=True)
+@click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
+@click.option("--names", type=click.Path(path_type=Path), help="Curated names [names.toml].")
+@handles_errors
+def show_command(
+    dictionary: str | None, major: int | None, fmt: choices.ShowFormat, **given: Path | None
+) -> int:
+    """Print the codes, generated names and labels of DICTIONARY (a key or class name) [every one]."""
+    settings = replace(_settings(**given), strict_names=False)
+    view, dictionaries = show.pick(pipeline.views(settings), major, dictionary)
+    OUT.say(show.render(view, dictionaries, fmt), nl=False)
     return OK
 
 
@@ -160,40 +182,29 @@ def check(vendored: Path | None, **options: Any) -> int:
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True, help="Seconds.")
 @click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True)
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when upstream differs.")
-@click.option(
-    "--allow-removals", is_flag=True, help="Record even when most dictionaries or entries disappear."
-)
+@ALLOW_REMOVALS
 @handles_errors
 def fetch_command(
-    url: str | None,
-    key_env: str,
-    key_file: Path | None,
-    snapshots: Path | None,
-    timeout: float,
-    retries: int,
-    check: bool,
-    allow_removals: bool,
+    url: str | None, key_env: str, key_file: Path | None, timeout: float, retries: int, **record: Any
 ) -> int:
     """Download the live dictionary and record it as the next snapshot version."""
     key = fetch.read_key(key_env, key_file)
     OUT.redactors.append(response.Redactor([key]))
     upstream = fetch.fetch(fetch.Request(url or fetch.DEFAULT_URL, key, timeout, retries))
-    return _record(upstream, snapshots, check, allow_removals)
+    return _record(upstream, **record)
 
 
 @cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when the file differs.")
-@click.option(
-    "--allow-removals", is_flag=True, help="Record even when most dictionaries or entries disappear."
-)
+@ALLOW_REMOVALS
 @handles_errors
-def import_command(file: Path, snapshots: Path | None, check: bool, allow_removals: bool) -> int:
+def import_command(file: Path, **record: Any) -> int:
     """Record a saved API response (FILE, or - for stdin) like ``fetch`` would."""
     where = "<stdin>" if str(file) == "-" else str(file)
     upstream = response.decode_response(response.read_saved(file), where, fetch.DEFAULT_URL)
-    return _record(upstream, snapshots, check, allow_removals)
+    return _record(upstream, **record)
 
 
 def _record(upstream: response.Upstream, snapshots: Path | None, check: bool, allow_removals: bool) -> int:
@@ -210,16 +221,10 @@ def _record(upstream: response.Upstream, snapshots: Path | None, check: bool, al
 @click.argument("old", required=False)
 @click.argument("new", required=False)
 @click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(REPORT_FORMATS),
-    default="text",
-    show_default=True,
-)
+@click.option("--format", "fmt", type=click.Choice(choices.REPORT_FORMATS), default="text", show_default=True)
 @click.option(
     "--fail-on",
-    type=click.Choice(FAIL_ON_LEVELS),
+    type=click.Choice(choices.FAIL_ON_LEVELS),
     default="breaking",
     show_default=True,
     help="Exit 1 when a change reaches this severity.",
@@ -227,15 +232,10 @@ def _record(upstream: response.Upstream, snapshots: Path | None, check: bool, al
 @click.option("--accepted", type=click.Path(path_type=Path), help="Accept file [SNAPSHOTS/accepted.toml].")
 @handles_errors
 def diff_command(
-    old: str | None,
-    new: str | None,
-    snapshots: Path | None,
-    fmt: ReportFormat,
-    fail_on: FailOn,
-    accepted: Path | None,
+    old: str | None, new: str | None, fmt: choices.ReportFormat, fail_on: choices.FailOn, **given: Path | None
 ) -> int:
     """Classify the changes from OLD to NEW (versions, snapshot or response files) [previous, newest]."""
-    result = sides.run(old, new, _settings(snapshots=snapshots).snapshots, accepted)
+    result = sides.run(old, new, _settings(snapshots=given["snapshots"]).snapshots, given["accepted"])
     OUT.say(report.render_report(result, fmt, fail_on), nl=False)
     return DIFFERENT if diff.fails(result, fail_on) else OK
 
@@ -247,7 +247,7 @@ def diff_command(
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder to copy from [generated].")
 @click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
 @handles_errors
-def vendor_command(dest: Path, target: Target, major: int | None, **folders: Path | None) -> int:
+def vendor_command(dest: Path, target: choices.Target, major: int | None, **folders: Path | None) -> int:
     """Copy a generated package into DEST (in another repository), with a VENDORED.json to check it by."""
     settings = _settings(**folders)
     return _said(vendor(Request(settings.out, settings.snapshots, dest, target, major)), OK)

@@ -224,14 +224,22 @@ def sql_comment(value: Untrusted | str) -> str:
 
 # Backslash-escaped (CommonMark lets any ASCII punctuation be): "|" would end a GFM table cell,
 # "`" open a code span, "<" and "&" start HTML or an entity, the rest start emphasis, strikethrough,
-# links or GitHub math; "\\" itself so that an escape in the value stays literal.
-_MD_ESCAPES = {ch: "\\" + ch for ch in "\\`*_[]<>|~$&!"}
+# links or GitHub math, "#" a heading (or close one); "\\" itself so that an escape stays literal.
+_MD_ESCAPES = {ch: "\\" + ch for ch in "\\`*_[]<>|~$&!#"}
 _MD_CELL = _Table(_MD_ESCAPES, _py_code_point)
 
 
 def md_cell(value: Untrusted | str) -> str:
-    """Text for one GFM table cell: cannot end the cell or its row, nor become markup or HTML."""
-    return _text(value).translate(_MD_CELL)
+    """Text for one GFM table cell: cannot end the cell or its row, nor become markup or HTML.
+
+    Spaces at either end become ``&#32;``, which a renderer does not trim.
+    """
+    text = _text(value).translate(_MD_CELL)
+    core = text.strip(" ")
+    if len(core) == len(text):
+        return text
+    lead = len(text) - len(text.lstrip(" "))
+    return "&#32;" * lead + core + "&#32;" * (len(text) - lead - len(core))
 
 
 # --- one-line messages ------------------------------------------------------------------
@@ -241,11 +249,33 @@ def show(text: str | None) -> str:
     """Quote a value for a one-line message: controls, separators and invisibles become escapes."""
     if text is None:
         return "(none)"
-    body = "".join(
+    return '"' + printable(text).replace('"', '\\"') + '"'
+
+
+def printable(value: Untrusted | str) -> str:
+    """A value for a terminal, unquoted: backslashes doubled, invisible characters as escapes."""
+    return "".join(
         (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}") if needs_escape(ch) else ch
-        for ch in text.replace("\\", "\\\\").replace('"', '\\"')
+        for ch in _text(value).replace("\\", "\\\\")
     )
-    return f'"{body}"'
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+
+def _json_code_point(code: int) -> str:
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)  # JSON spells an astral character as a surrogate pair
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
+_JSON_STR = _Table({"\\": "\\\\", '"': '\\"'}, _json_code_point)
+
+
+def json_str(value: Untrusted | str) -> str:
+    """A JSON string literal (quotes included) that reads back as the value; CJK stays readable."""
+    return '"' + _text(value).translate(_JSON_STR) + '"'
 
 
 FILTERS: dict[str, Callable[..., str]] = {
@@ -257,4 +287,5 @@ FILTERS: dict[str, Callable[..., str]] = {
     "sql_str": sql_str,
     "sql_comment": sql_comment,
     "md_cell": md_cell,
+    "json_str": json_str,
 }

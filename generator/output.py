@@ -18,6 +18,8 @@ from generator.errors import DictgenError
 from generator.views import Files
 
 MANIFEST = "manifest.json"
+# Lines for the command line to print: (text, True when it goes to stderr).
+Lines = list[tuple[str, bool]]
 DIFF_LINES = 20
 # Folders inside a generated package that tools make (bytecode, caches, installs, builds).
 TOOL_FOLDERS = frozenset(
@@ -179,6 +181,21 @@ def check(plan: Plan) -> list[Difference]:
     found += [Difference("interrupted", str(f)) for f in sorted(written) if journal_path(f).exists()]
     found += [Difference("unexpected", str(p)) for p in _unexpected(plan)]
     return found + [Difference("unexpected", f"{p}/ (empty folder)") for p in _empty_folders(plan)]
+
+
+def describe(differences: list[Difference], out: Path) -> Lines:
+    """``check``'s report: each difference (with its diff, indented), then a summary on stderr."""
+    lines: Lines = []
+    for d in differences:
+        lines += [(f"{d.kind}: {d.path}", False), *((f"    {line}", False) for line in d.diff)]
+    foreign = sum(d.kind == "unexpected" for d in differences)
+    if foreign:
+        lines.append((f"{foreign} file(s) that dictgen does not write: move or delete them", True))
+    if len(differences) > foreign:
+        lines.append((f"{len(differences) - foreign} file(s) out of date: run `dictgen generate`", True))
+    if not differences:
+        lines.append((f"up to date: {out}", True))
+    return lines
 
 
 def _unexpected(plan: Plan) -> list[Path]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from generator.choices import Target
 from generator.config import Settings
 from generator.curated import check_curated, load_curated, with_builtin
 from generator.errors import UnnamedError
-from generator.model import Version
+from generator.model import Snapshot, Version
 from generator.naming import Names, assign
 from generator.render import render
 from generator.snapshot import check_size, json_path, load_snapshots, newest_per_major
-from generator.views import Files, Options
+from generator.targets import docs
+from generator.views import Files, MajorView, Options, build_views
 
 # Set (to anything but "" or "0") to turn every fast path off: no cache, no child process, every
 # template sandboxed, black on each whole module. The output bytes are the same either way.
@@ -35,6 +37,25 @@ def plan(settings: Settings) -> output.Plan:
 
 def _render(settings: Settings) -> Rendering:
     """Everything that does not depend on the output folder: snapshots -> files in memory."""
+    history, snapshots, names = _named(settings)
+    changelog = render_changelog(history, load_accepted(settings.snapshots / ACCEPTED))
+    options = Options(settings.templates, settings.ts_style, settings.sql_prefix, _changelog_link(settings))
+    fast = fast_paths()
+    cache = cache_home() if fast and private_folder(cache_home()) else None
+    known = output.FormatCache(settings.out, cache / "formatted") if cache else None
+    rendered = render(snapshots, names, settings.targets, options, known, fast, cache)
+    formatted = [(f.digest, f.data) for f in rendered.formatted.values()]
+    return Rendering(rendered.files, [str(s.version) for s in snapshots], changelog, known, formatted)
+
+
+def _changelog_link(settings: Settings) -> str:
+    """The snapshot changelog as a URL relative to the docs target's folder."""
+    path = os.path.relpath(settings.snapshots / FILENAME, settings.out / docs.FOLDER)
+    return urllib.parse.quote(path.replace(os.sep, "/"))
+
+
+def _named(settings: Settings) -> tuple[list[Snapshot], list[Snapshot], dict[Version, Names]]:
+    """Every snapshot, the newest of each major, and the names of each of those."""
     history = load_snapshots(settings.snapshots)
     snapshots = newest_per_major(history)
     check_size(snapshots, settings.max_entries, settings.snapshots)
@@ -45,14 +66,13 @@ def _render(settings: Settings) -> Rendering:
     names = {s.version: assign(s, curated) for s in snapshots}
     if settings.strict_names:
         _check_strict(names, settings)
-    changelog = render_changelog(history, load_accepted(settings.snapshots / ACCEPTED))
-    options = Options(settings.templates, settings.ts_style, settings.sql_prefix)
-    fast = fast_paths()
-    cache = cache_home() if fast and private_folder(cache_home()) else None
-    known = output.FormatCache(settings.out, cache / "formatted") if cache else None
-    rendered = render(snapshots, names, settings.targets, options, known, fast, cache)
-    formatted = [(f.digest, f.data) for f in rendered.formatted.values()]
-    return Rendering(rendered.files, [str(s.version) for s in snapshots], changelog, known, formatted)
+    return history, snapshots, names
+
+
+def views(settings: Settings) -> list[MajorView]:
+    """The view-models of every major version, as the targets see them (for ``dictgen show``)."""
+    _, snapshots, names = _named(settings)
+    return build_views(snapshots, names)
 
 
 def _remember(rendering: Rendering) -> None:

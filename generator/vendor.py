@@ -17,14 +17,13 @@ from generator.choices import Target
 from generator.config import CONFIG
 from generator.errors import DictgenError
 from generator.model import Version
-from generator.output import MANIFEST, guard
+from generator.output import MANIFEST, Lines, guard
 from generator.snapshot import load_snapshots, newest_per_major
 from generator.vendored import (
     FORMAT,
     PACKAGES,
     README,
     RECORD,
-    Lines,
     Record,
     load_json,
     read_record,

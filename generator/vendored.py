@@ -13,7 +13,7 @@ from typing import Any, Literal
 from generator.choices import Target
 from generator.errors import DictgenError, SnapshotError
 from generator.model import Version
-from generator.output import TOOL_FOLDERS, guard
+from generator.output import TOOL_FOLDERS, Lines, guard
 from generator.snapshot import load_snapshots, parse_json
 
 RECORD, README = "VENDORED.json", "VENDORED.md"
@@ -24,8 +24,6 @@ MAX_JSON = 8 << 20  # bytes: a record or journal larger than this is not one dic
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _PACKAGE = re.compile(r"(@[a-z0-9._-]+/)?[A-Za-z0-9._-]{1,214}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Lines for the command line to print: (text, True when it goes to stderr).
-Lines = list[tuple[str, bool]]
 
 
 @dataclass(frozen=True)

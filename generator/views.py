@@ -26,6 +26,7 @@ class Options:
     templates: Path | None = None
     ts_style: TsStyle = "const"
     sql_prefix: str = "juhe_"
+    changelog: str | None = None  # the snapshot changelog, as a link relative to the docs folder
 
 
 class Templates(Protocol):
@@ -43,6 +44,7 @@ class EntryView:
     code: Untrusted
     label: Untrusted
     name: str
+    curated: bool = True  # False: a fallback name, not from names.toml or dictgen's built-in names
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ def build_views(snapshots: Sequence[Snapshot], names: Mapping[Version, Names]) -
 
 
 def _major_view(snap: Snapshot, named: Names) -> MajorView:
+    fallback = {(key, code) for key, code, _ in named.fallbacks}
     dictionaries = tuple(
         DictionaryView(
             Untrusted(d.key),
@@ -80,7 +83,12 @@ def _major_view(snap: Snapshot, named: Names) -> MajorView:
             named.classes[d.key],
             derived(named.classes[d.key]),
             tuple(
-                EntryView(Untrusted(e.code), Untrusted(e.label), named.members[d.key][e.code])
+                EntryView(
+                    Untrusted(e.code),
+                    Untrusted(e.label),
+                    named.members[d.key][e.code],
+                    (d.key, e.code) not in fallback,
+                )
                 for e in d.entries
             ),
         )

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.escape import UnescapedValueError, Untrusted, needs_escape, py_comment, py_docstring, py_str
+from generator.escape import (
+    UnescapedValueError,
+    Untrusted,
+    json_str,
+    needs_escape,
+    printable,
+    py_comment,
+    py_docstring,
+    py_str,
+)
 from tests.strategies import HOSTILE_TEXT
 
 _chars = st.characters(exclude_categories=["Cs"])
@@ -26,6 +36,19 @@ def test_py_str_round_trips_and_stays_on_one_line(value: str) -> None:
     literal = py_str(value)
     assert ast.literal_eval(literal) == value
     assert len(literal.splitlines()) <= 1 and _visible(literal)
+
+
+@settings(max_examples=500)
+@given(st.one_of(any_text, st.text(max_size=20)))  # lone surrogates too: JSON spells them as escapes
+def test_json_str_round_trips_and_shows_no_invisible_character(value: str) -> None:
+    literal = json_str(value)
+    assert json.loads(literal) == value and _visible(literal)
+    assert json.loads(f"[{literal}]", strict=True) == [value]  # no raw control character either
+
+
+@given(any_text)
+def test_printable_text_shows_no_invisible_character(value: str) -> None:
+    assert _visible(printable(value)) and "\n" not in printable(value).replace("\\", "")
 
 
 @settings(max_examples=300)

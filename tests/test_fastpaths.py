@@ -210,7 +210,14 @@ def test_translate_escapes_match_the_per_character_rule(value: str) -> None:
     assert escape.ts_str(Untrusted(value)) == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, ts) + '"'
     comment = _reference(value, {"\\": "\\\\", "@": "&#64;"}, ts).replace("*/", "*\\/")
     assert escape.ts_comment(value) == comment
-    assert escape.md_cell(value) == _reference(value, escape._MD_ESCAPES, py)
+    cell = _reference(value, escape._MD_ESCAPES, py)
+    core = cell.strip(" ")
+    edges = (len(cell) - len(cell.lstrip(" ")), len(cell) - len(cell.rstrip(" ")) if core else 0)
+    assert escape.md_cell(value) == "&#32;" * edges[0] + core + "&#32;" * edges[1]
+    assert (
+        escape.json_str(value)
+        == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, escape._json_code_point) + '"'
+    )
     body = escape.py_docstring(value)[3:-3]
     assert body.replace("\\x20", " ") == _reference(value, {"\\": "\\\\", '"': "\\x22"}, py).replace(
         "\\x20", " "

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.atomic import write_files
+from generator.config import load
 from generator.errors import DictgenError
 from generator.output import MANIFEST
 from tests.conftest import Run
@@ -26,7 +27,8 @@ def test_generate_writes_manifest_of_owned_files(project: Path, run: Run) -> Non
     assert run("generate").exit_code == 0
     manifest = json.loads((project / "generated" / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["snapshots"] == ["1.0.0"]
-    assert sorted(manifest["targets"]) == ["python", "sql", "typescript"]
+    assert sorted(manifest["targets"]) == sorted(load(project / "pyproject.toml", must_exist=True).targets)
+    assert {"docs", "python", "sql", "typescript"} <= set(manifest["targets"])
     owned = {p for files in manifest["targets"].values() for p in files}
     assert owned | {MANIFEST} == set(tree(project / "generated"))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -13,61 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.escape import md_cell, needs_escape
+from generator.escape import md_cell
 from generator.targets.typescript import TYPESCRIPT
 from tests.helpers import ROOT, sample_result
 from tests.strategies import results
-from tests.targets.tsc import MARKED, find_tsc, generated_names, render, render_result, run
-
-# Renders each Markdown file given on the command line to HTML, as GitHub-flavoured Markdown.
-RENDER = """
-import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-const { marked } = await import(pathToFileURL(process.argv[2]).href);
-const html = process.argv.slice(3).map((file) => marked.parse(readFileSync(file, "utf8"), { gfm: true }));
-process.stdout.write(JSON.stringify(html));
-"""
-# Tags a README table cell may hold: member names in code spans, line breaks between values, and
-# the links a GFM renderer makes of text that looks like a URL.
-CELL_TAGS = frozenset({"code", "br", "a"})
-Cell = tuple[str, frozenset[str]]
-Table = list[list[Cell]]
-
-
-class Tables(HTMLParser):
-    """Every table in an HTML page: rows of (text, tags) cells; ``<br>`` reads as a line break."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tables: list[Table] = []
-        self._text: list[str] | None = None
-        self._tags: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._text, self._tags = [], set()
-        elif self._text is not None:
-            self._tags.add(tag)
-            if tag == "br":
-                self._text.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._text is not None:
-            self.tables[-1][-1].append(("".join(self._text), frozenset(self._tags)))
-            self._text = None
-
-    def handle_data(self, data: str) -> None:
-        if self._text is not None:
-            self._text.append(data)
-
-
-def shown(value: str) -> str:
-    """How a cell shows ``value``: itself, but each invisible character as md_cell writes it."""
-    return "".join(md_cell(ch) if needs_escape(ch) else ch for ch in value)
+from tests.targets.markdown import TEXT_TAGS, rendered, shown
+from tests.targets.tsc import find_tsc, generated_names, render, render_result
 
 
 def expected_rows(result: dict[str, Any], folder: Path) -> list[list[str]]:
@@ -81,21 +31,7 @@ def expected_rows(result: dict[str, Any], folder: Path) -> list[list[str]]:
         pairs = zip(members, value["data"].items(), strict=True)
         values = "\n".join(f"{name} {shown(code)}: {shown(label)}" for name, (code, label) in pairs)
         rows.append([cls, shown(key), shown(value["msg"]), str(len(value["data"])), values])
-    # A GFM cell is trimmed: spaces at either end of a value in its own cell do not show.
-    return [[cell.strip(" ") for cell in row] for row in rows]
-
-
-def readme_tables(files: list[Path]) -> list[list[Table]]:
-    """The tables of each README, as marked renders it (one node process for all)."""
-    script = files[0].parent.parent / "render.mjs"
-    script.write_text(RENDER, encoding="utf-8")
-    pages = json.loads(run(["node", script, MARKED / "lib" / "marked.esm.js", *files], script.parent))
-    found = []
-    for page in pages:
-        parser = Tables()
-        parser.feed(page)
-        found.append(parser.tables)
-    return found
+    return rows
 
 
 @pytest.mark.node
@@ -108,15 +44,16 @@ def test_hostile_values_render_as_themselves_in_the_readme(batch: list[dict[str,
         packages = [
             render_result(result, folder, "const") for result, folder in zip(batch, folders, strict=True)
         ]
-        pages = readme_tables([package / "README.md" for package in packages])
-        for result, folder, tables in zip(batch, folders, pages, strict=True):
+        pages = rendered([package / "README.md" for package in packages])
+        for result, folder, page in zip(batch, folders, pages, strict=True):
+            tables = page.tables
             wanted = expected_rows(result, folder)
             if len(wanted) == 1:
                 assert tables == [], "no dictionaries, no table"
                 continue
             [table] = tables
-            assert [[text.strip(" ") for text, _ in row] for row in table] == wanted
-            assert all(tags <= CELL_TAGS for row in table for _, tags in row)
+            assert [[text for text, _ in row] for row in table] == wanted
+            assert all(tags <= TEXT_TAGS for row in table for _, tags in row)
 
 
 def test_the_readme_lists_every_dictionary_of_every_major(tmp_path: Path) -> None:
