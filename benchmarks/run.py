@@ -26,7 +26,7 @@ from typing import Any
 
 from benchmarks import data, downstream, report
 from benchmarks.measure import SPAWNER_PROCESS, Failed, Figure, median
-from generator.pipeline import NO_FAST_PATHS
+from generator.caches import NO_FAST_PATHS
 
 DCG = "datamodel-code-generator==0.89.0"
 SLOW = os.environ.get("BENCH_SLOW") == "1"

@@ -157,13 +157,14 @@ def _remove_leftovers(folders: set[Path]) -> None:
 
 def _step(item: tuple[Path, bytes | None]) -> _Step | None:
     path, data = item
-    old = _read(path)
+    old = read_or_none(path)
     if old == data:
         return None
     return _Step(path, data, old is not None)
 
 
-def _read(path: Path) -> bytes | None:
+def read_or_none(path: Path) -> bytes | None:
+    """The bytes of ``path``, or None when there is no such file."""
     try:
         return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):

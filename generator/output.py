@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator import __version__
-from generator.atomic import is_leftover, journal_path, write_files
+from generator.atomic import is_leftover, journal_path, read_or_none, write_files
 from generator.choices import Target
 from generator.errors import DictgenError
 from generator.views import Files
@@ -110,14 +110,14 @@ def plan(
 
 
 def _sha256(path: Path) -> str | None:
-    data = _read(path)
+    data = read_or_none(path)
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 def _refuse_unowned(wanted: Mapping[Path, bytes], owned: set[Path]) -> None:
     """Never overwrite a file that dictgen did not write (the manifest does not list it)."""
     for path, data in wanted.items():
-        if path not in owned and (old := _read(path)) is not None and old != data:
+        if path not in owned and (old := read_or_none(path)) is not None and old != data:
             raise DictgenError(str(path), "exists but dictgen did not write it: refusing to overwrite")
 
 
@@ -140,13 +140,6 @@ def check_out_root(out: Path, forbidden: Sequence[Path]) -> None:
         theirs = path.resolve()
         if theirs.is_relative_to(real) or real.is_relative_to(theirs):
             raise DictgenError(str(out), f"refusing an output folder that contains or is inside {path}")
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
 
 
 def write(plan: Plan) -> list[str]:
@@ -176,7 +169,17 @@ def _prune_empty(out: Path, folder: Path) -> None:
 def check(plan: Plan) -> list[Difference]:
     """Compare the plan with the disk; an empty list means up to date."""
     found = [d for path, data in plan.files.items() if (d := compare_file(path, data)) is not None]
-    found += [Difference("extra", str(p)) for p in (*plan.stale, *plan.kept)]
+    return found + extras(plan)
+
+
+def same_digests(files: Mapping[Path, str]) -> bool:
+    """True when every file exists and has the sha256 given for it."""
+    return all(_sha256(path) == digest for path, digest in files.items())
+
+
+def extras(plan: Plan) -> list[Difference]:
+    """What is on disk beside the plan's files: stale files, journals, unexpected files, empty folders."""
+    found = [Difference("extra", str(p)) for p in (*plan.stale, *plan.kept)]
     written = {plan.out} | {p.parent for p in plan.files if not p.is_relative_to(plan.out)}
     found += [Difference("interrupted", str(f)) for f in sorted(written) if journal_path(f).exists()]
     found += [Difference("unexpected", str(p)) for p in _unexpected(plan)]
@@ -224,45 +227,9 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(n for n in os.listdir(folder) if is_leftover(n))
 
 
-class FormatCache:
-    """What black made of each Python module before, for ``python.Known``: in ``folder``, a file
-    named after the digest of black's input holds the sha256 of its output. A module on disk is
-    reused when its bytes have that sha256, so a file edited by hand never is."""
-
-    def __init__(self, out: Path, folder: Path) -> None:
-        self.out = out
-        self.folder = folder
-
-    def _entry(self, digest: str) -> Path:
-        return self.folder / digest[:2] / digest
-
-    def get(self, path: str, digest: str) -> bytes | None:
-        """The module at ``out/path`` when it is black's output for ``digest``, else None."""
-        try:
-            expected = self._entry(digest).read_text(encoding="ascii")
-        except (OSError, ValueError):
-            return None
-        data = _read(self.out / path)
-        return data if data is not None and hashlib.sha256(data).hexdigest() == expected else None
-
-    def remember(self, formatted: Iterable[tuple[str, bytes]]) -> None:
-        """Record (digest, output) pairs; a cache that cannot be written is no error."""
-        for digest, data in formatted:
-            entry, value = self._entry(digest), hashlib.sha256(data).hexdigest()
-            try:
-                if entry.is_file() and entry.read_text(encoding="ascii") == value:
-                    continue
-                entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                staged = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-                staged.write_text(value, encoding="ascii")
-                os.replace(staged, entry)
-            except (OSError, ValueError):
-                continue
-
-
 def compare_file(path: Path, expected: bytes) -> Difference | None:
     """How ``path`` differs from ``expected``, or None when it is identical."""
-    actual = _read(path)
+    actual = read_or_none(path)
     if actual is None:
         return Difference("missing", str(path))
     if actual != expected:

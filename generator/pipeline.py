@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import stat
 import urllib.parse
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from generator import output
+from generator import freshness, output
 from generator.accepted import ACCEPTED, load_accepted
 from generator.atomic import locked, recover
+from generator.caches import FormatCache, JsonCache, cache_home, fast_paths, private_folder
 from generator.changelog import FILENAME, render_changelog
 from generator.choices import Target
 from generator.config import Settings
@@ -19,30 +18,26 @@ from generator.errors import UnnamedError
 from generator.model import Snapshot, Version
 from generator.naming import Names, assign
 from generator.render import render
-from generator.snapshot import check_size, json_path, load_snapshots, newest_per_major
+from generator.snapshot import Warn, check_size, json_path, load_snapshots, newest_per_major, stderr_warning
 from generator.targets import docs
 from generator.views import Files, MajorView, Options, build_views
 
-# Set (to anything but "" or "0") to turn every fast path off: no cache, no child process, every
-# template sandboxed, black on each whole module. The output bytes are the same either way.
-NO_FAST_PATHS = "DICTGEN_NO_FASTPATHS"
 
-
-def plan(settings: Settings) -> output.Plan:
+def plan(settings: Settings, warn: Warn = stderr_warning) -> output.Plan:
     """Load, validate, name and render everything the settings ask for; write nothing (but caches)."""
-    rendering = _render(settings)
+    rendering = _render(settings, warn)
     _remember(rendering)
     return _plan_output(settings, rendering)
 
 
-def _render(settings: Settings) -> Rendering:
+def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
     """Everything that does not depend on the output folder: snapshots -> files in memory."""
-    history, snapshots, names = _named(settings)
+    history, snapshots, names = _named(settings, warn)
     changelog = render_changelog(history, load_accepted(settings.snapshots / ACCEPTED))
     options = Options(settings.templates, settings.ts_style, settings.sql_prefix, _changelog_link(settings))
     fast = fast_paths()
     cache = cache_home() if fast and private_folder(cache_home()) else None
-    known = output.FormatCache(settings.out, cache / "formatted") if cache else None
+    known = FormatCache(settings.out, cache / "formatted") if cache else None
     rendered = render(snapshots, names, settings.targets, options, known, fast, cache)
     formatted = [(f.digest, f.data) for f in rendered.formatted.values()]
     return Rendering(rendered.files, [str(s.version) for s in snapshots], changelog, known, formatted)
@@ -54,16 +49,18 @@ def _changelog_link(settings: Settings) -> str:
     return urllib.parse.quote(path.replace(os.sep, "/"))
 
 
-def _named(settings: Settings) -> tuple[list[Snapshot], list[Snapshot], dict[Version, Names]]:
+def _named(
+    settings: Settings, warn: Warn = stderr_warning
+) -> tuple[list[Snapshot], list[Snapshot], dict[Version, Names]]:
     """Every snapshot, the newest of each major, and the names of each of those."""
-    history = load_snapshots(settings.snapshots)
+    history = load_snapshots(settings.snapshots, warn)
     snapshots = newest_per_major(history)
     check_size(snapshots, settings.max_entries, settings.snapshots)
     curated = load_curated(settings.names)
     check_curated(curated, snapshots, settings.names)
     if settings.builtin_names:
         curated = with_builtin(curated, snapshots)
-    names = {s.version: assign(s, curated) for s in snapshots}
+    names = {s.version: assign(s, curated, _cache("names")) for s in snapshots}
     if settings.strict_names:
         _check_strict(names, settings)
     return history, snapshots, names
@@ -81,31 +78,6 @@ def _remember(rendering: Rendering) -> None:
         rendering.cache.remember(rendering.formatted)
 
 
-def fast_paths() -> bool:
-    """False when ``DICTGEN_NO_FASTPATHS`` asks for the plain, slow way."""
-    return os.environ.get(NO_FAST_PATHS, "") in ("", "0")
-
-
-def cache_home() -> Path:
-    """``$XDG_CACHE_HOME/dictgen`` (``~/.cache/dictgen``): caches that never change any output."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base, "dictgen")
-
-
-def private_folder(folder: Path) -> bool:
-    """Make ``folder`` (mode 700); True when it is a real folder of this user that others cannot write."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = os.lstat(folder)
-    except OSError:
-        return False
-    return (
-        stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.getuid()
-        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-    )
-
-
 def _plan_output(settings: Settings, rendering: Rendering) -> output.Plan:
     changelog = {settings.snapshots / FILENAME: rendering.changelog}
     return output.plan(settings.out, rendering.files, rendering.versions, changelog)
@@ -118,7 +90,7 @@ class Rendering:
     files: dict[Target, Files]
     versions: list[str]
     changelog: bytes
-    cache: output.FormatCache | None = None
+    cache: FormatCache | None = None
     formatted: list[tuple[str, bytes]] = field(default_factory=list)  # (digest, output) to remember
 
 
@@ -144,6 +116,30 @@ def generate(settings: Settings) -> list[str]:
 
 
 def check(settings: Settings) -> list[output.Difference]:
-    """Plan, then compare with the disk: the same files ``generate`` would write."""
+    """Plan, then compare with the disk: the same files ``generate`` would write. A tree found up to
+    date before, from the same inputs, is compared by digest without rendering (``freshness``)."""
     output.check_out_root(settings.out, [settings.snapshots, settings.config])
-    return output.check(plan(settings))
+    plans = _cache("plans")
+    key = freshness.inputs_key(settings) if plans else None
+    if plans and key:
+        remembered = plans.get(key)
+        if freshness.unchanged(settings, key, remembered) and isinstance(remembered, dict):
+            for message in remembered.get("warnings") or []:
+                stderr_warning(str(message))
+            return []
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        stderr_warning(message)
+
+    planned = plan(settings, warn)
+    differences = output.check(planned)
+    if plans and key and not differences and freshness.inputs_key(settings) == key:  # nothing moved meanwhile
+        plans.put(key, freshness.record(key, planned) | {"warnings": warnings})
+    return differences
+
+
+def _cache(name: str) -> JsonCache | None:
+    """The named cache in the user's cache folder, or None without fast paths or a private folder."""
+    return JsonCache(cache_home() / name) if fast_paths() and private_folder(cache_home()) else None

@@ -26,7 +26,8 @@ Warn = Callable[[str], None]
 Problems = list[tuple[str, str]]
 
 
-def _stderr(message: str) -> None:
+def stderr_warning(message: str) -> None:
+    """The default ``Warn``: one ``warning:`` line on stderr."""
     sys.stderr.write(f"warning: {message}\n")
 
 
@@ -122,7 +123,7 @@ def _check_text(value: Any, path: str, problems: Problems, what: str) -> bool:
 
 
 def validate_result(
-    result: Any, problems: Problems, warn: Warn = _stderr, prefix: str = "result"
+    result: Any, problems: Problems, warn: Warn = stderr_warning, prefix: str = "result"
 ) -> tuple[tuple[str, ...] | None, tuple[Dictionary, ...]]:
     """Validate the API's ``result`` object, appending every problem; return tips and dictionaries."""
     if not isinstance(result, dict):
@@ -224,7 +225,7 @@ def parse_utc(stamp: str) -> datetime | None:
     return moment if offset is not None and not offset else None
 
 
-def snapshot_from_doc(doc: Any, where: str, stem: str | None = None, warn: Warn = _stderr) -> Snapshot:
+def snapshot_from_doc(doc: Any, where: str, stem: str | None = None, warn: Warn = stderr_warning) -> Snapshot:
     """Validate a parsed snapshot document; raise SnapshotError listing every problem."""
     if not isinstance(doc, dict):
         raise SnapshotError(where, [("", f"a snapshot must be an object, not {_kind(doc)}")])
@@ -245,7 +246,7 @@ def snapshot_from_doc(doc: Any, where: str, stem: str | None = None, warn: Warn 
     return Snapshot(version, doc["source"], doc["retrieved_at"], doc["sha256"], tips, dictionaries)
 
 
-def load_snapshot(path: Path, warn: Warn = _stderr) -> Snapshot:
+def load_snapshot(path: Path, warn: Warn = stderr_warning) -> Snapshot:
     """Read, parse and validate one snapshot file."""
     try:
         data = path.read_bytes()
@@ -254,7 +255,7 @@ def load_snapshot(path: Path, warn: Warn = _stderr) -> Snapshot:
     return snapshot_from_doc(parse_json(data, str(path)), str(path), path.stem, warn)
 
 
-def load_snapshots(directory: Path, warn: Warn = _stderr) -> list[Snapshot]:
+def load_snapshots(directory: Path, warn: Warn = stderr_warning) -> list[Snapshot]:
     """Load every ``<version>.json`` in ``directory``, oldest first."""
     if not directory.is_dir():
         raise SnapshotError(str(directory), [("", "snapshot directory not found")])

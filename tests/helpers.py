@@ -6,10 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from generator import pipeline
+from generator.caches import NO_FAST_PATHS
 from generator.config import Settings
 from generator.model import Version
 from generator.snapshot import dump_snapshot
@@ -57,6 +62,18 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+@contextmanager
+def fast_paths(on: bool, cache: Path) -> Iterator[None]:
+    """Fast paths on or off, with the caches in ``cache``."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        if on:
+            patch.delenv(NO_FAST_PATHS, raising=False)
+        else:
+            patch.setenv(NO_FAST_PATHS, "1")
+        yield
 
 
 def planned(settings: Settings) -> dict[str, bytes]:

@@ -14,8 +14,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import escape, output, pipeline, render
+from generator.caches import NO_FAST_PATHS
 from generator.choices import TARGETS
 from generator.config import Settings
 from generator.errors import RenderError
 from generator.escape import Untrusted
-from generator.pipeline import NO_FAST_PATHS
 from generator.render import JinjaTemplates
 from generator.targets import python
-from tests.helpers import ROOT, planned, sample_result, tree, write_snapshot
+from tests.helpers import ROOT, fast_paths, planned, sample_result, tree, write_snapshot
 from tests.strategies import HOSTILE_TEXT, names, results, text
 
 # Text that black would change in a comment or a string, or that sits at its line length.
@@ -72,24 +71,12 @@ def large_results(draw: st.DrawFn) -> dict[str, Any]:
     return result
 
 
-@contextmanager
-def _fast_paths(on: bool, cache: Path) -> Iterator[None]:
-    """Fast paths on or off, with the caches in ``cache``."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(cache))
-        if on:
-            patch.delenv(NO_FAST_PATHS, raising=False)
-        else:
-            patch.setenv(NO_FAST_PATHS, "1")
-        yield
-
-
 def _both_ways(folder: Path) -> None:
     """Plan ``folder`` with fast paths off, then on (cold, then warm caches): identical bytes."""
     project = Settings(folder / "snapshots", folder / "out", folder / "none.toml", TARGETS)
-    with _fast_paths(False, folder / "cache"):
+    with fast_paths(False, folder / "cache"):
         slow = planned(project)
-    with _fast_paths(True, folder / "cache"):
+    with fast_paths(True, folder / "cache"):
         assert planned(project) == slow  # cold caches
         output.write(pipeline.plan(project))
         assert planned(project) == slow  # templates compiled and modules formatted before
@@ -119,7 +106,7 @@ def _module(entries: list[tuple[str, str]], dictionaries: int = 2) -> str:
 
     with (
         tempfile.TemporaryDirectory() as tmp,
-        _fast_paths(False, Path(tmp)),  # formatted here, not in a child
+        fast_paths(False, Path(tmp)),  # formatted here, not in a child
         pytest.MonkeyPatch.context() as patch,
     ):
         result = {f"d{n}": {"msg": "m", "data": dict(entries)} for n in range(dictionaries)}
@@ -239,7 +226,7 @@ def test_every_code_point_escapes_as_the_rule_says() -> None:
 
 
 def test_builtin_templates_still_refuse_unescaped_values(tmp_path: Path) -> None:
-    with _fast_paths(True, tmp_path):
+    with fast_paths(True, tmp_path):
         templates = JinjaTemplates(None)
         assert templates.builtin("python/major.py.j2")
         with pytest.raises(escape.UnescapedValueError):
@@ -249,7 +236,7 @@ def test_builtin_templates_still_refuse_unescaped_values(tmp_path: Path) -> None
 def test_a_user_template_sandboxes_every_template_that_reaches_it(tmp_path: Path) -> None:
     (tmp_path / "sql").mkdir()
     (tmp_path / "sql" / "_seed.sql.j2").write_text("{{ ''.__class__ }}", encoding="utf-8")
-    with _fast_paths(True, tmp_path / "cache"):
+    with fast_paths(True, tmp_path / "cache"):
         templates = JinjaTemplates(tmp_path)
         assert not templates.builtin("sql/postgresql.sql.j2")  # imports the user's _seed.sql.j2
         assert not templates.builtin("sql/_seed.sql.j2")
@@ -259,14 +246,14 @@ def test_a_user_template_sandboxes_every_template_that_reaches_it(tmp_path: Path
 def test_a_damaged_template_cache_only_means_compiling_again(tmp_path: Path) -> None:
     write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
     project = Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "none.toml", TARGETS)
-    with _fast_paths(True, tmp_path / "cache"):
+    with fast_paths(True, tmp_path / "cache"):
         first = planned(project)
         cached = list((tmp_path / "cache" / "dictgen" / "jinja").rglob("*.cache"))
         assert cached
         for path in cached:
             path.write_bytes(path.read_bytes()[:40])
         assert planned(project) == first
-    with _fast_paths(True, tmp_path / "not-a-folder"):
+    with fast_paths(True, tmp_path / "not-a-folder"):
         (tmp_path / "not-a-folder").write_text("", encoding="utf-8")
         assert planned(project) == first
 
@@ -330,7 +317,7 @@ def test_the_cache_holds_digests_only_and_never_enters_the_tree(tmp_path: Path) 
 
 def test_the_repository_output_is_unchanged() -> None:
     """``generated/`` is what a run with every fast path off would write."""
-    with tempfile.TemporaryDirectory() as tmp, _fast_paths(False, Path(tmp)):
+    with tempfile.TemporaryDirectory() as tmp, fast_paths(False, Path(tmp)):
         config = Settings(ROOT / "snapshots", ROOT / "generated", ROOT / "names.toml", TARGETS)
         on_disk = {p: data for p, data in tree(ROOT / "generated").items() if "__pycache__" not in p}
         assert planned(config) == on_disk

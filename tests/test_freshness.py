@@ -1,0 +1,162 @@
+"""``check`` answered from a remembered plan, and member names from the names cache: both only ever
+for the very inputs they were made from, and neither can be talked into a wrong answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import naming, pipeline
+from generator.choices import TARGETS
+from generator.config import Settings
+from generator.output import write
+from tests.helpers import fast_paths, planned, sample_result, write_snapshot
+
+Mutation = Callable[[Path], object]
+
+
+def _project(tmp_path: Path) -> Settings:
+    write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
+    (tmp_path / "names.toml").write_text('[seatClass]\n"1" = "WOODEN_BENCH"\n', encoding="utf-8")
+    return Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "names.toml", TARGETS)
+
+
+def _no_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("rendered")
+
+    monkeypatch.setattr(pipeline, "_render", refuse)
+
+
+def test_an_up_to_date_tree_is_checked_without_rendering_the_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _project(tmp_path)
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        assert pipeline.check(settings) == []  # renders, and remembers the plan
+        with monkeypatch.context() as patch:
+            _no_render(patch)
+            assert pipeline.check(settings) == []
+    with fast_paths(False, tmp_path / "cache"), monkeypatch.context() as patch:
+        _no_render(patch)
+        with pytest.raises(AssertionError, match="rendered"):
+            pipeline.check(settings)  # without fast paths, always the full way
+
+
+def _edit(rel: str) -> Mutation:
+    return lambda root: (root / "out" / rel).write_bytes((root / "out" / rel).read_bytes() + b"\n")
+
+
+MUTATIONS: dict[str, tuple[Mutation, str]] = {
+    "edited output": (_edit("sql/sqlite.sql"), "stale"),
+    "edited manifest": (_edit("manifest.json"), "stale"),
+    "deleted output": (lambda root: (root / "out" / "docs" / "v1.md").unlink(), "missing"),
+    "added file": (lambda root: (root / "out" / "python" / "extra.py").write_text(""), "unexpected"),
+    "empty folder": (lambda root: (root / "out" / "typescript" / "src" / "x").mkdir(), "unexpected"),
+    "changed label": (
+        lambda root: write_snapshot(
+            root / "snapshots", "1.0.0", sample_result() | {"x": {"msg": "m", "data": {"1": "硬座"}}}
+        ),
+        "stale",
+    ),
+    "new snapshot": (lambda root: write_snapshot(root / "snapshots", "1.0.1", sample_result()), "stale"),
+    "changed names": (lambda root: (root / "names.toml").write_text("", encoding="utf-8"), "stale"),
+    "changed changelog": (lambda root: (root / "snapshots" / "CHANGELOG.md").write_text("x"), "stale"),
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_every_change_after_a_remembered_check_is_still_found(tmp_path: Path, mutation: str) -> None:
+    settings = _project(tmp_path)
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        assert pipeline.check(settings) == []
+        change, kind = MUTATIONS[mutation]
+        change(tmp_path)
+        found = pipeline.check(settings)
+        assert kind in {d.kind for d in found}, found
+        with fast_paths(False, tmp_path / "slow-cache"):
+            assert [(d.kind, d.path) for d in pipeline.check(settings)] == [(d.kind, d.path) for d in found]
+
+
+def test_a_user_template_change_means_rendering_again(tmp_path: Path) -> None:
+    settings = _project(tmp_path)
+    (tmp_path / "templates" / "docs").mkdir(parents=True)
+    template = tmp_path / "templates" / "docs" / "reference.md.j2"
+    template.write_text("{{ major.version }}\n", encoding="utf-8")
+    settings = Settings(**{**settings.__dict__, "templates": tmp_path / "templates"})
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        assert pipeline.check(settings) == []
+        template.write_text("{{ major.sha256 }}\n", encoding="utf-8")
+        assert [d.path for d in pipeline.check(settings)] == [
+            str(tmp_path / "out" / "docs" / "README.md"),
+            str(tmp_path / "out" / "docs" / "v1.md"),
+            str(tmp_path / "out" / "manifest.json"),
+        ]
+
+
+def test_a_damaged_or_forged_record_only_means_rendering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _project(tmp_path)
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        assert pipeline.check(settings) == []
+        [record] = (tmp_path / "cache" / "dictgen" / "plans").rglob("*.json")
+        (tmp_path / "out" / "sql" / "mysql.sql").write_text("-- edited\n", encoding="utf-8")
+        remembered = json.loads(record.read_text(encoding="utf-8"))
+        forgeries = ["{", "[]", '{"files": {}, "owned": []}', json.dumps(remembered | {"owned": [1]})]
+        files = {path: digest for path, digest in remembered["files"].items() if "mysql" not in path}
+        forgeries.append(json.dumps(remembered | {"files": files}))  # a record that lost a file
+        for forged in forgeries:
+            record.write_text(forged, encoding="utf-8")
+            assert [d.kind for d in pipeline.check(settings)] == ["stale"]
+
+
+def test_snapshot_warnings_are_repeated_when_the_render_is_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = _project(tmp_path)
+    path = tmp_path / "snapshots" / "1.0.0.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(doc | {"surprise": 1}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        capsys.readouterr()
+        for _ in range(2):
+            assert pipeline.check(settings) == []
+            assert "unknown key ignored" in capsys.readouterr().err
+
+
+# --- the names cache -----------------------------------------------------------------------
+
+
+def _names(settings: Settings) -> dict[str, bytes]:
+    return {rel: data for rel, data in planned(settings).items() if rel.startswith("python/")}
+
+
+def test_remembered_names_are_used_and_a_forged_one_never_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = {"seats": {"msg": "m", "data": {"1": "硬座", "2": "软座"}}}
+    write_snapshot(tmp_path / "snapshots", "1.0.0", result)
+    settings = Settings(
+        tmp_path / "snapshots", tmp_path / "out", tmp_path / "none.toml", ("python",), builtin_names=False
+    )
+    with fast_paths(False, tmp_path / "cache"):
+        slow = _names(settings)
+    with fast_paths(True, tmp_path / "cache"):
+        assert _names(settings) == slow
+        [entry] = (tmp_path / "cache" / "dictgen" / "names").rglob("*.json")
+        assert json.loads(entry.read_text(encoding="utf-8")) == ["YING_ZUO", "RUAN_ZUO"]
+        with monkeypatch.context() as patch:
+            patch.setattr(naming, "fallback_member", lambda entry: pytest.fail("named again"))
+            assert _names(settings) == slow  # from the cache
+        for forged in ['["X = 1; import os; Y", "RUAN_ZUO"]', '["A"]', '{"1": "A"}', "nonsense"]:
+            entry.write_text(forged, encoding="utf-8")
+            assert _names(settings) == slow
