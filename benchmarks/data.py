@@ -26,9 +26,13 @@ _HANZI = (
     "象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指"
     "几九区强放决西被干做必战先回则任取据处府研票座卧铺车站乘客改签退候补"
 )
-PYPROJECT = (
-    '[tool.dictgen]\nsnapshots = "snapshots"\nout = "generated"\ntargets = ["python", "typescript", "sql"]\n'
-)
+# What the baseline (an older tree, BENCH_BASELINE) can render; this tree renders every target.
+BASELINE_TARGETS = ("python", "typescript", "sql")
+
+
+def pyproject(targets: tuple[str, ...]) -> str:
+    listed = ", ".join(f'"{t}"' for t in targets)
+    return f'[tool.dictgen]\nsnapshots = "snapshots"\nout = "generated"\ntargets = [{listed}]\n'
 
 
 def synthetic(dictionaries: int, entries: int, seed: int = 20260101) -> dict[str, Any]:
@@ -69,12 +73,12 @@ def snapshot_bytes(result: dict[str, Any]) -> bytes:
     return dump_snapshot(version, SOURCE, "2026-01-01T00:00:00Z", result)
 
 
-def make_project(folder: Path, result: dict[str, Any], names: bool) -> None:
+def make_project(folder: Path, result: dict[str, Any], names: bool, targets: tuple[str, ...]) -> None:
     """A project folder: ``snapshots/1.0.0.json``, ``pyproject.toml``, and the repository's
     ``names.toml`` when ``names`` (the shipped snapshot)."""
     (folder / "snapshots").mkdir(parents=True, exist_ok=True)
     (folder / "snapshots" / "1.0.0.json").write_bytes(snapshot_bytes(result))
-    (folder / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (folder / "pyproject.toml").write_text(pyproject(targets), encoding="utf-8")
     if names:
         shutil.copy(ROOT / "names.toml", folder / "names.toml")
 

@@ -27,6 +27,7 @@ from typing import Any
 from benchmarks import data, downstream, report
 from benchmarks.measure import SPAWNER_PROCESS, Failed, Figure, median
 from generator.caches import NO_FAST_PATHS
+from generator.choices import TARGETS
 
 DCG = "datamodel-code-generator==0.89.0"
 SLOW = os.environ.get("BENCH_SLOW") == "1"
@@ -83,7 +84,8 @@ class Dictgen:
 
     def setup(self, result: dict[str, Any], names: bool) -> None:
         """The project, generated once (which also warms the caches and the bytecode)."""
-        data.make_project(self.base, result, names)
+        targets = data.BASELINE_TARGETS if self.tool == "dictgen before" else TARGETS
+        data.make_project(self.base, result, names, targets)
         median([*self.command, "generate"], self.base, self.env(self.warm), 1)
         self.changed = data.snapshot_bytes(data.one_label_changed(result))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Target = Literal["python", "typescript", "sql", "docs"]
+Target = Literal["python", "typescript", "sql", "docs", "jsonschema"]
 TsStyle = Literal["const", "enum"]
 ReportFormat = Literal["text", "json", "markdown", "github", "junit"]
 FailOn = Literal["breaking", "dangerous", "any", "never"]
@@ -27,6 +27,8 @@ Kind = Literal[
 Status = Literal["up_to_date", "recorded", "differs"]
 Dialect = Literal["postgresql", "sqlite", "mysql"]
 ShowFormat = Literal["table", "json"]
+# "own": a seed runs in a transaction of its own; "none": in the caller's (psql -1, a migration tool).
+SqlTransaction = Literal["own", "none"]
 
 TARGETS: tuple[Target, ...] = get_args(Target)
 TS_STYLES: tuple[TsStyle, ...] = get_args(TsStyle)
@@ -37,3 +39,4 @@ BUMPS: tuple[Bump, ...] = get_args(Bump)
 KINDS: tuple[Kind, ...] = get_args(Kind)
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
 SHOW_FORMATS: tuple[ShowFormat, ...] = get_args(ShowFormat)
+SQL_TRANSACTIONS: tuple[SqlTransaction, ...] = get_args(SqlTransaction)

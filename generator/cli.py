@@ -77,8 +77,7 @@ def _settings(**given: Any) -> config.Settings:
     if root.get("verbose"):
         found = "" if base.config.is_file() else " (not found: built-in defaults)"
         OUT.say(f"config: {base.config}{found}", err=True)
-    chosen = {k: v for k, v in given.items() if v is not None and v != ()}
-    return replace(base, **chosen)
+    return replace(base, **{k: v for k, v in given.items() if v is not None and v != ()})
 
 
 def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,6 +100,11 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--ts-style", type=click.Choice(choices.TS_STYLES), help="TypeScript style [const]."),
         click.option("--sql-prefix", help="Table name prefix for SQL seeds [juhe_]."),
+        click.option(
+            "--sql-transaction",
+            type=click.Choice(choices.SQL_TRANSACTIONS),
+            help="SQL seeds run in a transaction of their own, or in the caller's (none) [own].",
+        ),
         click.option(
             "--builtin-names/--no-builtin-names",
             default=None,
@@ -135,8 +139,7 @@ def cli(debug: bool, config: Path | None, verbose: bool) -> None:
 @handles_errors
 def generate(**options: Any) -> int:
     """Render every target and write it to the output folder."""
-    settings = _settings(**options)
-    actions = pipeline.generate(settings)
+    actions = pipeline.generate(_settings(**options))
     for action in actions:
         OUT.say(action)
     OUT.say(f"{len(actions)} file(s) changed", err=True)
@@ -170,7 +173,7 @@ def show_command(
     """Print the codes, generated names and labels of DICTIONARY (a key or class name) [every one]."""
     settings = replace(_settings(**given), strict_names=False)
     view, dictionaries = show.pick(pipeline.views(settings), major, dictionary)
-    OUT.say(show.render(view, dictionaries, fmt), nl=False)
+    OUT.say(show.render(view, dictionaries, fmt), nl=False, data=True)
     return OK
 
 
@@ -236,7 +239,7 @@ def diff_command(
 ) -> int:
     """Classify the changes from OLD to NEW (versions, snapshot or response files) [previous, newest]."""
     result = sides.run(old, new, _settings(snapshots=given["snapshots"]).snapshots, given["accepted"])
-    OUT.say(report.render_report(result, fmt, fail_on), nl=False)
+    OUT.say(report.render_report(result, fmt, fail_on), nl=False, data=True)
     return DIFFERENT if diff.fails(result, fail_on) else OK
 
 

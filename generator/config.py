@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from generator.choices import TARGETS, TS_STYLES, Target, TsStyle
+from generator.choices import SQL_TRANSACTIONS, TARGETS, TS_STYLES, SqlTransaction, Target, TsStyle
 from generator.errors import ConfigError
 from generator.tomlfile import read_toml
 
@@ -30,6 +30,7 @@ class Settings:
     strict_names: bool = False
     ts_style: TsStyle = "const"
     sql_prefix: str = "juhe_"
+    sql_transaction: SqlTransaction = "own"
     # generate and check refuse a snapshot with more entries (all dictionaries together) up front:
     # upstream has 143, and rendering costs ~1 ms and ~12 KB of memory per entry.
     max_entries: int = 100_000
@@ -103,6 +104,8 @@ def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
         return check_sql_prefix(value, where)
     if key == "ts_style" and value in TS_STYLES:
         return value
+    if key == "sql_transaction" and value in SQL_TRANSACTIONS:
+        return value
     if key == "max_entries" and type(value) is int and value > 0:
         return value
     expected = {
@@ -110,6 +113,7 @@ def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
         "strict_names": "true or false",
         "builtin_names": "true or false",
         "ts_style": " or ".join(f'"{s}"' for s in TS_STYLES),
+        "sql_transaction": " or ".join(f'"{s}"' for s in SQL_TRANSACTIONS),
         "max_entries": "a positive integer",
     }
     raise ConfigError(where, f"must be {expected.get(key, 'a string')}")

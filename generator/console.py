@@ -24,16 +24,21 @@ class Output:
         self.redactors: list[Redactor] = []
         self.debug = False
 
-    def clean(self, text: str) -> str:
-        """``text`` with every known key and every ``key=`` query value replaced by ***."""
+    def redact(self, text: str) -> str:
+        """``text`` with every key known to this run replaced by ***."""
         for redact in self.redactors:
             text = redact(text)
-        return _KEY_QUERY.sub(rf"\1{REDACTED}", text)
+        return text
 
-    def say(self, text: str, err: bool = False, nl: bool = True) -> None:
-        """Print one cleaned piece of text to stdout (or stderr)."""
+    def clean(self, text: str) -> str:
+        """``text`` with every known key and every ``key=`` query value replaced by ***."""
+        return _KEY_QUERY.sub(rf"\1{REDACTED}", self.redact(text))
+
+    def say(self, text: str, err: bool = False, nl: bool = True, data: bool = False) -> None:
+        """Print one cleaned piece of text to stdout (or stderr). ``data`` (dictionary values, which
+        may well say ``key=``) loses only the keys known to this run."""
         try:
-            _write(self.clean(text) + ("\n" if nl else ""), err)
+            _write((self.redact(text) if data else self.clean(text)) + ("\n" if nl else ""), err)
         except OSError as exc:  # stdout closed or full (a pipe, /dev/full)
             if err:
                 raise
@@ -61,7 +66,11 @@ def _write(text: str, err: bool) -> None:
             return  # nowhere to report to; the exit code still tells
         raise OSError(9, "standard output is closed")
     try:
-        stream.write(text)
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # a terminal that is not UTF-8: escapes for what it cannot show
+            encoding = stream.encoding or "ascii"
+            stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
         stream.flush()
     except OSError:
         if err:

@@ -1,6 +1,12 @@
-"""The one error hierarchy: every expected failure is a DictgenError (exit 2)."""
+"""The one error hierarchy: every expected failure is a DictgenError (exit 2).
+
+Also ``check_json``, which turns a rendered JSON file that does not parse into a RenderError: the
+targets that write JSON share it, and may import this module.
+"""
 
 from __future__ import annotations
+
+import json
 
 
 class DictgenError(Exception):
@@ -39,3 +45,18 @@ class FetchError(DictgenError):
 
 class ConfigError(DictgenError):
     """[tool.dictgen] in pyproject.toml is invalid."""
+
+
+def check_json(path: str, text: str) -> None:
+    """Raise RenderError unless ``text`` is one JSON object (NaN and Infinity are not JSON)."""
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:  # also: an integer too long, nesting too deep
+        detail = str(exc).splitlines()[0] if str(exc) else "nesting too deep"
+        raise RenderError(path, f"generated JSON does not parse: {detail}") from None
+    if not isinstance(value, dict):
+        raise RenderError(path, "generated JSON is not an object")
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")

@@ -6,6 +6,8 @@ from this module raises, so no label, code or msg can leave its literal or comme
 
 from __future__ import annotations
 
+import itertools
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -54,12 +56,21 @@ def utf8_length(value: Untrusted | str) -> int:
     return len(_text(value).encode("utf-8"))
 
 
+def char_length(value: Untrusted | str) -> int:
+    """The length of a value in characters (code points), for checks against database limits."""
+    return len(_text(value))
+
+
+# Letters and symbols that show as blank space: Hangul fillers and the blank Braille pattern.
+_BLANK = frozenset({0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800})
+
+
 def needs_escape(ch: str) -> bool:
-    """True for ASCII controls and for invisible, separator or unassigned non-ASCII characters."""
+    """True for ASCII controls and for invisible, blank, separator or unassigned non-ASCII characters."""
     code = ord(ch)
     if code < 0x80:
         return code < 0x20 or code == 0x7F
-    return unicodedata.category(ch) in _ESCAPED_CATEGORIES
+    return code in _BLANK or unicodedata.category(ch) in _ESCAPED_CATEGORIES
 
 
 _C_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -116,6 +127,10 @@ def _py_code_point(code: int) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+def _u_code_point(code: int) -> str:
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 # --- Python -----------------------------------------------------------------------------
 
 
@@ -166,8 +181,7 @@ def ts_str(value: Untrusted | str) -> str:
 
 def ts_comment(value: Untrusted | str) -> str:
     """Text inside a ``/** ... */`` block: cannot close it or break its line."""
-    body = _text(value).translate(_TS_COMMENT)
-    return body.replace("*/", "*\\/")
+    return _text(value).translate(_TS_COMMENT).replace("*/", "*\\/")
 
 
 # --- SQL --------------------------------------------------------------------------------
@@ -192,26 +206,14 @@ def sql_str(value: Untrusted | str, dialect: str) -> str:
     raise ValueError(f"unknown SQL dialect {dialect!r}")
 
 
-def _pg_code_point(code: int) -> str:
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-_PG_STR = _Table({"\\": "\\\\", "'": "''"}, _pg_code_point)
+_PG_STR = _Table({"\\": "\\\\", "'": "''"}, _u_code_point)
 
 
 def _sqlite_parts(text: str) -> list[str]:
     parts: list[str] = []
-    run = ""
-    for ch in text:
-        if needs_escape(ch):
-            if run:
-                parts.append("'" + run.replace("'", "''") + "'")
-                run = ""
-            parts.append(f"char({ord(ch)})")
-        else:
-            run += ch
-    if run:
-        parts.append("'" + run.replace("'", "''") + "'")
+    for escaped, run in itertools.groupby(text, needs_escape):
+        chars = "".join(run)
+        parts += [f"char({ord(c)})" for c in chars] if escaped else ["'" + chars.replace("'", "''") + "'"]
     return parts
 
 
@@ -222,24 +224,18 @@ def sql_comment(value: Untrusted | str) -> str:
 
 # --- Markdown ---------------------------------------------------------------------------
 
-# Backslash-escaped (CommonMark lets any ASCII punctuation be): "|" would end a GFM table cell,
-# "`" open a code span, "<" and "&" start HTML or an entity, the rest start emphasis, strikethrough,
-# links or GitHub math, "#" a heading (or close one); "\\" itself so that an escape stays literal.
-_MD_ESCAPES = {ch: "\\" + ch for ch in "\\`*_[]<>|~$&!#"}
-_MD_CELL = _Table(_MD_ESCAPES, _py_code_point)
+# What a reader of a Markdown table cell sees is ``cell_text(value)``, exactly: that text with every
+# character that Markdown reads backslash-escaped (CommonMark lets any ASCII punctuation be): "|"
+# would end a GFM table cell, "`" open a code span, "<" and "&" start HTML or an entity, "#" a
+# heading, ":" and "www." a link, the rest emphasis, strikethrough, links or math.
+_MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|~$&!#:"})
+_WWW = re.compile(r"(?i)(www)\.")
 
 
 def md_cell(value: Untrusted | str) -> str:
-    """Text for one GFM table cell: cannot end the cell or its row, nor become markup or HTML.
-
-    Spaces at either end become ``&#32;``, which a renderer does not trim.
-    """
-    text = _text(value).translate(_MD_CELL)
-    core = text.strip(" ")
-    if len(core) == len(text):
-        return text
-    lead = len(text) - len(text.lstrip(" "))
-    return "&#32;" * lead + core + "&#32;" * (len(text) - lead - len(core))
+    """Markdown for one value in a table cell or after fixed text on a line: it cannot end the cell
+    or its row, nor become markup, HTML or a link; it reads as ``cell_text(value)``."""
+    return _WWW.sub(r"\1\\.", cell_text(value).translate(_MD_ESCAPES))
 
 
 # --- one-line messages ------------------------------------------------------------------
@@ -247,27 +243,39 @@ def md_cell(value: Untrusted | str) -> str:
 
 def show(text: str | None) -> str:
     """Quote a value for a one-line message: controls, separators and invisibles become escapes."""
-    if text is None:
-        return "(none)"
-    return '"' + printable(text).replace('"', '\\"') + '"'
+    return "(none)" if text is None else '"' + printable(text).replace('"', '\\"') + '"'
+
+
+_VISIBLE = _Table({ch: _u_code_point(ord(ch)) for ch in _C_ESCAPES}, _u_code_point)
+_PRINTABLE = _Table({"\\": "\\\\", **{ch: _u_code_point(ord(ch)) for ch in _C_ESCAPES}}, _u_code_point)
 
 
 def printable(value: Untrusted | str) -> str:
-    """A value for a terminal, unquoted: backslashes doubled, invisible characters as escapes."""
-    return "".join(
-        (f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}") if needs_escape(ch) else ch
-        for ch in _text(value).replace("\\", "\\\\")
-    )
+    """A value for a terminal, unquoted: backslashes doubled, invisible characters as ``\\u`` escapes."""
+    return _text(value).translate(_PRINTABLE)
+
+
+def cell_text(value: Untrusted | str) -> str:
+    """``printable``, with spaces at either end as ``\\u0020``: a value in a column shows them."""
+    text = printable(value)
+    core = text.strip(" ")
+    if len(core) == len(text):
+        return text
+    lead = len(text) - len(text.lstrip(" "))
+    return "\\u0020" * lead + core + "\\u0020" * (len(text) - lead - len(core))
+
+
+def visible(text: str) -> str:
+    """``text`` with only its invisible characters as ``\\u`` escapes (for lines of a file)."""
+    return text.translate(_VISIBLE)
 
 
 # --- JSON -------------------------------------------------------------------------------
 
 
-def _json_code_point(code: int) -> str:
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    high, low = divmod(code - 0x10000, 0x400)  # JSON spells an astral character as a surrogate pair
-    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+def _json_code_point(code: int) -> str:  # JSON spells an astral character as a surrogate pair
+    high, low = divmod(code - 0x10000, 0x400)
+    return _u_code_point(code) if code < 0x10000 else f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
 
 
 _JSON_STR = _Table({"\\": "\\\\", '"': '\\"'}, _json_code_point)

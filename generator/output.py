@@ -15,6 +15,7 @@ from generator import __version__
 from generator.atomic import is_leftover, journal_path, read_or_none, write_files
 from generator.choices import Target
 from generator.errors import DictgenError
+from generator.escape import visible
 from generator.views import Files
 
 MANIFEST = "manifest.json"
@@ -247,4 +248,5 @@ def _diff(rel: str, actual: bytes, expected: bytes) -> tuple[str, ...]:
         f"{rel} (generated)",
         lineterm="",
     )
-    return tuple(itertools.islice(lines, DIFF_LINES))
+    # A line edited by hand may hold terminal escapes: every invisible character shows as \\u....
+    return tuple(visible(line) for line in itertools.islice(lines, DIFF_LINES))

@@ -34,7 +34,13 @@ def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
     """Everything that does not depend on the output folder: snapshots -> files in memory."""
     history, snapshots, names = _named(settings, warn)
     changelog = render_changelog(history, load_accepted(settings.snapshots / ACCEPTED))
-    options = Options(settings.templates, settings.ts_style, settings.sql_prefix, _changelog_link(settings))
+    options = Options(
+        settings.templates,
+        settings.ts_style,
+        settings.sql_prefix,
+        _changelog_link(settings),
+        settings.sql_transaction,
+    )
     fast = fast_paths()
     cache = cache_home() if fast and private_folder(cache_home()) else None
     known = FormatCache(settings.out, cache / "formatted") if cache else None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from generator.choices import ShowFormat
 from generator.errors import DictgenError
-from generator.escape import Untrusted, json_str, printable
+from generator.escape import Untrusted, cell_text, json_str, printable
 from generator.views import DictionaryView, MajorView
 
 COLUMNS = ("code", "name", "label", "source")
@@ -25,7 +25,9 @@ def pick(
     view = by_major[major] if major is not None else views[-1]
     if wanted is None:
         return view, list(view.dictionaries)
-    found = [d for d in view.dictionaries if d.key == Untrusted(wanted) or d.class_name == wanted]
+    # A dictionary's key first: one key may be spelled like another dictionary's class name.
+    found = [d for d in view.dictionaries if d.key == Untrusted(wanted)]
+    found = found or [d for d in view.dictionaries if d.class_name == wanted]
     if not found:
         raise DictgenError(
             printable(wanted), f"no such dictionary in snapshot {view.version} (see dictgen show)"
@@ -34,15 +36,17 @@ def pick(
 
 
 def render(view: MajorView, dictionaries: Sequence[DictionaryView], fmt: ShowFormat) -> str:
-    """The text ``dictgen show`` prints."""
+    """The text ``dictgen show`` prints; the tips too when it shows every dictionary."""
     return _json(view, dictionaries) if fmt == "json" else _table(view, dictionaries)
 
 
 def _table(view: MajorView, dictionaries: Sequence[DictionaryView]) -> str:
     blocks = [f"snapshot {view.version} (sha256 {view.sha256})"]
+    if _all(view, dictionaries) and view.tips:
+        blocks.append("\n".join(["tips", *(f"{n}. {printable(t)}" for n, t in enumerate(view.tips, 1))]))
     for d in dictionaries:
         rows = [
-            (printable(e.code), f"{d.class_name}.{e.name}", printable(e.label), _source(e.curated))
+            (cell_text(e.code), f"{d.class_name}.{e.name}", cell_text(e.label), _source(e.curated))
             for e in d.entries
         ]
         title = f"{d.class_name} ({printable(d.key)}): {printable(d.msg)}"
@@ -72,6 +76,7 @@ def _json(view: MajorView, dictionaries: Sequence[DictionaryView]) -> str:
     document: Json = {
         "version": json_str(view.version),
         "sha256": json_str(view.sha256),
+        **({"tips": [json_str(t) for t in view.tips]} if _all(view, dictionaries) else {}),
         "dictionaries": [
             {
                 "key": json_str(d.key),
@@ -109,6 +114,10 @@ def _dump(value: Json, depth: int) -> str:
     if all(isinstance(v, str) for v in value.values()):
         return "{" + ", ".join(pairs) + "}"
     return f"{{\n{inner}" + f",\n{inner}".join(pairs) + f"\n{outer}}}"
+
+
+def _all(view: MajorView, dictionaries: Sequence[DictionaryView]) -> bool:
+    return len(dictionaries) == len(view.dictionaries)
 
 
 def _source(curated: bool) -> str:

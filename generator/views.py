@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator.choices import TsStyle
+from generator.choices import SqlTransaction, TsStyle
 from generator.escape import Untrusted
 from generator.model import Snapshot, Version
 from generator.naming import Derived, Names, derived
@@ -27,6 +27,7 @@ class Options:
     ts_style: TsStyle = "const"
     sql_prefix: str = "juhe_"
     changelog: str | None = None  # the snapshot changelog, as a link relative to the docs folder
+    sql_transaction: SqlTransaction = "own"
 
 
 class Templates(Protocol):

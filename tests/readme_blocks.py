@@ -179,8 +179,26 @@ def instrument_python(source: str, first: int) -> str:
     return PY_CHECK + "\n".join(lines) + "\n"
 
 
+JS_CHECK = """
+function __check(line, got, want) {
+  if (typeof got !== typeof want || JSON.stringify(got) !== JSON.stringify(want)) {
+    throw new Error(`README line ${line}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+  }
+}
+"""
+
+
 def instrument_ts(source: str, first: int) -> str:
     """``source`` where each ``EXPR; // -> WANT; note`` line (or ``const x = …``) checks its value."""
+    return _instrument_js(source, first) + TS_CHECK
+
+
+def instrument_js(source: str, first: int) -> str:
+    """The same for JavaScript (an ES module), with an untyped check function."""
+    return _instrument_js(source, first) + JS_CHECK
+
+
+def _instrument_js(source: str, first: int) -> str:
     out = []
     for number, text in enumerate(source.splitlines(), first):
         out.append(text)
@@ -189,4 +207,4 @@ def instrument_ts(source: str, first: int) -> str:
             declared = re.match(r"\s*(?:const|let)\s+(\w+)", code)
             got = declared[1] if declared else code.strip().removesuffix(";")
             out.append(f"__check({number}, {got}, {comment.split(';')[0]});")
-    return "\n".join(out) + "\n" + TS_CHECK
+    return "\n".join(out) + "\n"

@@ -80,6 +80,7 @@ def test_usage_errors_are_exit_2(run: Run) -> None:
         ("targets = []", "[tool.dictgen] targets: must be a non-empty list"),
         ('ts_style = "class"', '[tool.dictgen] ts_style: must be "const" or "enum"'),
         ('sql_prefix = "x; DROP"', "[tool.dictgen] sql_prefix: 'x; DROP' is not a safe SQL table prefix"),
+        ('sql_transaction = "single"', '[tool.dictgen] sql_transaction: must be "own" or "none"'),
     ],
 )
 def test_bad_settings_are_one_line_exit_2(project: Path, run: Run, table: str, message: str) -> None:
@@ -106,6 +107,19 @@ def test_settings_from_pyproject_and_options_override_them(project: Path, run: R
     assert not (project / "build/gen/python").exists()
     assert run("generate", "--target", "python", "--out", "other").exit_code == 0
     assert (project / "other/python/juhe_grabticket/__init__.py").exists()
+
+
+def test_sql_transaction_from_pyproject_and_the_option(project: Path, run: Run) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.dictgen]\ntargets = ["sql"]\nsql_transaction = "none"\n', encoding="utf-8"
+    )
+    seed = project / "generated" / "sql" / "postgresql.sql"
+    assert run("generate").exit_code == 0 and "\nBEGIN;\n" not in seed.read_text(encoding="utf-8")
+    assert run("check").exit_code == 0
+    assert run("check", "--sql-transaction", "own").exit_code == 1
+    assert run("generate", "--sql-transaction", "own").exit_code == 0
+    assert "\nBEGIN;\n" in seed.read_text(encoding="utf-8")
+    assert run("generate", "--sql-transaction", "single").exit_code == 2
 
 
 def test_committed_tree_is_up_to_date_and_strictly_named() -> None:

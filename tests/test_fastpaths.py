@@ -179,7 +179,7 @@ def _reference_sql(text: str, dialect: str) -> str:
     if plain and not (dialect == "postgresql" and "\\" in text):
         return "'" + text.replace("'", "''") + "'"
     if dialect == "postgresql":
-        return "E'" + _reference(text, {"\\": "\\\\", "'": "''"}, escape._pg_code_point) + "'"
+        return "E'" + _reference(text, {"\\": "\\\\", "'": "''"}, escape._u_code_point) + "'"
     return "(" + " || ".join(escape._sqlite_parts(text)) + ")"
 
 
@@ -197,10 +197,15 @@ def test_translate_escapes_match_the_per_character_rule(value: str) -> None:
     assert escape.ts_str(Untrusted(value)) == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, ts) + '"'
     comment = _reference(value, {"\\": "\\\\", "@": "&#64;"}, ts).replace("*/", "*\\/")
     assert escape.ts_comment(value) == comment
-    cell = _reference(value, escape._MD_ESCAPES, py)
-    core = cell.strip(" ")
-    edges = (len(cell) - len(cell.lstrip(" ")), len(cell) - len(cell.rstrip(" ")) if core else 0)
-    assert escape.md_cell(value) == "&#32;" * edges[0] + core + "&#32;" * edges[1]
+    shown = (
+        (
+            ("\\\\" if ch == "\\" else escape._u_code_point(ord(ch)))
+            if escape.needs_escape(ch) or ch == "\\"
+            else ch
+        )
+        for ch in value
+    )
+    assert escape.printable(value) == "".join(shown)
     assert (
         escape.json_str(value)
         == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, escape._json_code_point) + '"'

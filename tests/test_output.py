@@ -152,3 +152,15 @@ def test_a_cr_inside_a_label_survives_writing(project: Path, run: Run) -> None:
     assert run("generate").exit_code == 0
     module = (project / PY / "v1" / "__init__.py").read_bytes()
     assert b'"\\u4e8c' not in module and "二等\\r座".encode() in module and b"\r" not in module
+
+
+def test_check_shows_terminal_escapes_in_an_edited_file_as_text(project: Path, run: Run) -> None:
+    assert run("generate").exit_code == 0
+    edited = project / "generated" / "sql" / "sqlite.sql"
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\x1b]8;;http://x\x07link\x1b[2J\n", encoding="utf-8"
+    )
+    result = run("check")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "-\\u001b]8;;http://x\\u0007link\\u001b[2J" in result.stdout

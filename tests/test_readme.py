@@ -1,11 +1,11 @@
 """README.md runs: every fenced block is run or checked in a scratch copy of this project.
 
 Commands run with the venv's ``dictgen`` on PATH: ``dictgen fetch`` against a loopback server, the SQL
-clients against throwaway servers, npm offline, ``make`` as a dry run. Python and TypeScript examples run
-with their ``# ->`` values checked; JSON, TOML and YAML examples are compared with what they show. A
-marker right before a block, ``<!-- readme-test: KIND ARG -->``, plants a snapshot (``plant VERSION
-DICTIONARY CODE LABEL``), continues the previous block, names the file a block is an excerpt of, or
-skips the block, with a reason.
+clients against throwaway servers, npm offline, ``make`` as a dry run. Python, TypeScript and JavaScript
+examples run with their ``# ->`` values checked; JSON, TOML and YAML examples are compared with what
+they show. A marker right before a block, ``<!-- readme-test: KIND ARG -->``, plants a snapshot
+(``plant VERSION DICTIONARY CODE LABEL``), continues the previous block, names the file a block is an
+excerpt of, or skips the block, with a reason.
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ from tests.readme_blocks import (
     Block,
     commands,
     excerpt_pattern,
+    instrument_js,
     instrument_python,
     instrument_ts,
     matches,
     parse,
 )
 from tests.readme_shell import BIN, Ctx, ok, run_shell
-from tests.targets.tsc import MODES, STRICT, find_tsc, run, run_tsc
+from tests.targets.tsc import MODES, NODE_MODULES, STRICT, find_tsc, run, run_tsc
 
 TEXT = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = parse(TEXT)
@@ -107,7 +108,7 @@ def _chain(block: Block) -> list[Block]:
 def _marks(block: Block) -> list[pytest.MarkDecorator]:
     chain = _chain(block)
     text = "".join(each.text for each in chain)
-    node = any(each.lang in ("ts", "typescript") for each in chain) or re.search(r"^npm ", text, re.M)
+    node = any(each.lang in ("ts", "typescript", "js") for each in chain) or re.search(r"^npm ", text, re.M)
     db = re.search(r"^(psql|mariadb) ", text, re.MULTILINE)
     return [mark for mark, used in ((pytest.mark.node, node), (pytest.mark.db, db)) if used]
 
@@ -147,6 +148,14 @@ def _typescript(ctx: Ctx, block: Block) -> None:
     options = {**STRICT, **MODES["nodenext"], "target": "es2020", "outDir": "out"}
     run_tsc(tsc, consumer, "readme", options, ["readme.ts"])
     run(["node", "out/readme.js"], consumer)
+
+
+def _javascript(ctx: Ctx, block: Block) -> None:
+    """Run by node as an ES module in the project, where the pinned npm tools (Ajv, …) are installed."""
+    find_tsc()
+    (ctx.root / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+    (ctx.root / "readme.mjs").write_text(instrument_js(block.text, block.line + 1), encoding="utf-8")
+    run(["node", "readme.mjs"], ctx.root)
 
 
 def _sql(ctx: Ctx, block: Block) -> None:
@@ -221,6 +230,7 @@ RUNNERS: dict[str, Callable[[Ctx, Block], None]] = {
     "python": _python,
     "ts": _typescript,
     "typescript": _typescript,
+    "js": _javascript,
     "json": _json,
     "toml": _toml,
     "yaml": _yaml,

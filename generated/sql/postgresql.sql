@@ -2,9 +2,10 @@
 -- (sha256 6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465). Do not edit: run `dictgen generate`.
 --
 -- PostgreSQL seed of the Juhe grabTicket data dictionary. It creates juhe_dictionary
--- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot, and
--- sets active = FALSE on rows the snapshot no longer has: they are retired, never
--- deleted, so rows that reference them survive. Running it again changes nothing.
+-- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
+-- its position (0-based, in upstream order), and sets active = FALSE, position = NULL on
+-- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
+-- survive. Running it again changes nothing.
 
 -- Needs a UTF8 database; the literals are exact whatever standard_conforming_strings is.
 SET client_encoding = 'UTF8';
@@ -15,7 +16,8 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary (
   description TEXT NOT NULL,
   version TEXT NOT NULL,
   sha256 TEXT NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  position INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
@@ -24,295 +26,318 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
   name TEXT NOT NULL,
   label TEXT NOT NULL,
   active BOOLEAN NOT NULL DEFAULT TRUE,
+  position INTEGER,
   PRIMARY KEY (dictionary, code)
 );
 
+-- Tables made by the seeds of dictgen 0.1 have no position column.
+ALTER TABLE juhe_dictionary ADD COLUMN IF NOT EXISTS position INTEGER;
+ALTER TABLE juhe_dictionary_entry ADD COLUMN IF NOT EXISTS position INTEGER;
+
 -- idType: 证件类型,一般用在创建订单的idType字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('idType', '证件类型,一般用在创建订单的idType字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('idType', '证件类型,一般用在创建订单的idType字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 0)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('idType', '1', 'RESIDENT_ID_CARD', '身份证', TRUE),
-  ('idType', '2', 'PASSPORT', '护照', TRUE),
-  ('idType', '3', 'TAIWAN_COMPATRIOT_PERMIT', '台胞证', TRUE),
-  ('idType', '4', 'HK_MACAO_TRAVEL_PERMIT', '港澳通行证', TRUE)
+  ('idType', '1', 'RESIDENT_ID_CARD', '身份证', TRUE, 0),
+  ('idType', '2', 'PASSPORT', '护照', TRUE, 1),
+  ('idType', '3', 'TAIWAN_COMPATRIOT_PERMIT', '台胞证', TRUE, 2),
+  ('idType', '4', 'HK_MACAO_TRAVEL_PERMIT', '港澳通行证', TRUE, 3)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- passengerType: 乘客类型,一般用在创建订单的passengerType字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('passengerType', '乘客类型,一般用在创建订单的passengerType字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('passengerType', '乘客类型,一般用在创建订单的passengerType字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 1)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('passengerType', '1', 'ADULT', '成人', TRUE),
-  ('passengerType', '2', 'CHILD', '儿童', TRUE),
-  ('passengerType', '3', 'STUDENT', '学生票', TRUE),
-  ('passengerType', '4', 'DISABLED_MILITARY', '残军票', TRUE)
+  ('passengerType', '1', 'ADULT', '成人', TRUE, 0),
+  ('passengerType', '2', 'CHILD', '儿童', TRUE, 1),
+  ('passengerType', '3', 'STUDENT', '学生票', TRUE, 2),
+  ('passengerType', '4', 'DISABLED_MILITARY', '残军票', TRUE, 3)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- refundType: 退款类型,一般用在退款结果推送接口
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('refundType', '退款类型,一般用在退款结果推送接口', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('refundType', '退款类型,一般用在退款结果推送接口', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 2)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('refundType', '0', 'CHANGE_FARE_DIFFERENCE', 'change:改签差价退款', TRUE),
-  ('refundType', '1', 'DUPLICATE_PAYMENT', 'repeatpay:重复支付退款', TRUE),
-  ('refundType', '2', 'LATE_PAYMENT', 'delaypay:延迟支付退款', TRUE),
-  ('refundType', 'online', 'ONLINE_REFUND', '线上退票退款', TRUE),
-  ('refundType', 'offline', 'STATION_REFUND', '车站退票退款', TRUE),
-  ('refundType', 'issuefail', 'ISSUE_FAILED', '出票失败退款', TRUE),
-  ('refundType', 'other', 'OTHER', '其他原因退款', TRUE)
+  ('refundType', '0', 'CHANGE_FARE_DIFFERENCE', 'change:改签差价退款', TRUE, 0),
+  ('refundType', '1', 'DUPLICATE_PAYMENT', 'repeatpay:重复支付退款', TRUE, 1),
+  ('refundType', '2', 'LATE_PAYMENT', 'delaypay:延迟支付退款', TRUE, 2),
+  ('refundType', 'online', 'ONLINE_REFUND', '线上退票退款', TRUE, 3),
+  ('refundType', 'offline', 'STATION_REFUND', '车站退票退款', TRUE, 4),
+  ('refundType', 'issuefail', 'ISSUE_FAILED', '出票失败退款', TRUE, 5),
+  ('refundType', 'other', 'OTHER', '其他原因退款', TRUE, 6)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- seatClass: 一般用在回调出票成功后的passengers数组中的seatClass中
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('seatClass', '一般用在回调出票成功后的passengers数组中的seatClass中', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('seatClass', '一般用在回调出票成功后的passengers数组中的seatClass中', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 3)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('seatClass', '1', 'HARD_SEAT', '硬座', TRUE),
-  ('seatClass', '2', 'SOFT_SEAT', '软座', TRUE),
-  ('seatClass', '3', 'FIRST_CLASS_SEAT', '一等座', TRUE),
-  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', TRUE),
-  ('seatClass', '5', 'HARD_SLEEPER_UPPER', '硬卧上铺', TRUE),
-  ('seatClass', '6', 'HARD_SLEEPER', '硬卧', TRUE),
-  ('seatClass', '7', 'HARD_SLEEPER_LOWER', '硬卧下铺', TRUE),
-  ('seatClass', '8', 'SOFT_SLEEPER_UPPER', '软卧上铺', TRUE),
-  ('seatClass', '9', 'SOFT_SLEEPER', '软卧', TRUE),
-  ('seatClass', '10', 'NO_SEAT', '无座', TRUE),
-  ('seatClass', '11', 'BUSINESS_CLASS_SEAT', '商务座', TRUE),
-  ('seatClass', '12', 'PREMIUM_CLASS_SEAT', '特等座', TRUE),
-  ('seatClass', '13', 'OTHER', '其它', TRUE),
-  ('seatClass', '14', 'DELUXE_SOFT_SLEEPER', '高级软卧', TRUE),
-  ('seatClass', '15', 'EMU_SLEEPER_UPPER', '动卧上铺', TRUE),
-  ('seatClass', '16', 'EMU_SLEEPER_LOWER', '动卧下铺', TRUE),
-  ('seatClass', '17', 'DELUXE_EMU_SLEEPER_UPPER', '高级动卧上铺', TRUE),
-  ('seatClass', '18', 'DELUXE_EMU_SLEEPER_LOWER', '高级动卧下铺', TRUE),
-  ('seatClass', '33', 'FIRST_CLASS_SOFT_SEAT', '一等软座', TRUE),
-  ('seatClass', '44', 'SECOND_CLASS_SOFT_SEAT', '二等软座', TRUE)
+  ('seatClass', '1', 'HARD_SEAT', '硬座', TRUE, 0),
+  ('seatClass', '2', 'SOFT_SEAT', '软座', TRUE, 1),
+  ('seatClass', '3', 'FIRST_CLASS_SEAT', '一等座', TRUE, 2),
+  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', TRUE, 3),
+  ('seatClass', '5', 'HARD_SLEEPER_UPPER', '硬卧上铺', TRUE, 4),
+  ('seatClass', '6', 'HARD_SLEEPER', '硬卧', TRUE, 5),
+  ('seatClass', '7', 'HARD_SLEEPER_LOWER', '硬卧下铺', TRUE, 6),
+  ('seatClass', '8', 'SOFT_SLEEPER_UPPER', '软卧上铺', TRUE, 7),
+  ('seatClass', '9', 'SOFT_SLEEPER', '软卧', TRUE, 8),
+  ('seatClass', '10', 'NO_SEAT', '无座', TRUE, 9),
+  ('seatClass', '11', 'BUSINESS_CLASS_SEAT', '商务座', TRUE, 10),
+  ('seatClass', '12', 'PREMIUM_CLASS_SEAT', '特等座', TRUE, 11),
+  ('seatClass', '13', 'OTHER', '其它', TRUE, 12),
+  ('seatClass', '14', 'DELUXE_SOFT_SLEEPER', '高级软卧', TRUE, 13),
+  ('seatClass', '15', 'EMU_SLEEPER_UPPER', '动卧上铺', TRUE, 14),
+  ('seatClass', '16', 'EMU_SLEEPER_LOWER', '动卧下铺', TRUE, 15),
+  ('seatClass', '17', 'DELUXE_EMU_SLEEPER_UPPER', '高级动卧上铺', TRUE, 16),
+  ('seatClass', '18', 'DELUXE_EMU_SLEEPER_LOWER', '高级动卧下铺', TRUE, 17),
+  ('seatClass', '33', 'FIRST_CLASS_SOFT_SEAT', '一等软座', TRUE, 18),
+  ('seatClass', '44', 'SECOND_CLASS_SOFT_SEAT', '二等软座', TRUE, 19)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- seatClassCode: 一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('seatClassCode', '一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('seatClassCode', '一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 4)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('seatClassCode', 'hardseat', 'HARD_SEAT', '硬座', TRUE),
-  ('seatClassCode', 'softseat', 'SOFT_SEAT', '软座', TRUE),
-  ('seatClassCode', 'firstseat', 'FIRST_CLASS_SEAT', '一等座', TRUE),
-  ('seatClassCode', 'secondseat', 'SECOND_CLASS_SEAT', '二等座', TRUE),
-  ('seatClassCode', 'hardsleeperup', 'HARD_SLEEPER_UPPER', '硬卧上铺', TRUE),
-  ('seatClassCode', 'hardsleepermid', 'HARD_SLEEPER_MIDDLE', '硬卧中铺', TRUE),
-  ('seatClassCode', 'hardsleeperdown', 'HARD_SLEEPER_LOWER', '硬卧下铺', TRUE),
-  ('seatClassCode', 'softsleeperup', 'SOFT_SLEEPER_UPPER', '软卧上铺', TRUE),
-  ('seatClassCode', 'softsleeperdown', 'SOFT_SLEEPER_LOWER', '软卧下铺', TRUE),
-  ('seatClassCode', 'noseat', 'NO_SEAT', '无座', TRUE),
-  ('seatClassCode', 'businessseat', 'BUSINESS_CLASS_SEAT', '商务座', TRUE),
-  ('seatClassCode', 'specialseat', 'PREMIUM_CLASS_SEAT', '特等座', TRUE),
-  ('seatClassCode', 'advancedsoftsleeper', 'DELUXE_SOFT_SLEEPER', '高级软卧', TRUE),
-  ('seatClassCode', 'otherseat', 'OTHER', '其他', TRUE)
+  ('seatClassCode', 'hardseat', 'HARD_SEAT', '硬座', TRUE, 0),
+  ('seatClassCode', 'softseat', 'SOFT_SEAT', '软座', TRUE, 1),
+  ('seatClassCode', 'firstseat', 'FIRST_CLASS_SEAT', '一等座', TRUE, 2),
+  ('seatClassCode', 'secondseat', 'SECOND_CLASS_SEAT', '二等座', TRUE, 3),
+  ('seatClassCode', 'hardsleeperup', 'HARD_SLEEPER_UPPER', '硬卧上铺', TRUE, 4),
+  ('seatClassCode', 'hardsleepermid', 'HARD_SLEEPER_MIDDLE', '硬卧中铺', TRUE, 5),
+  ('seatClassCode', 'hardsleeperdown', 'HARD_SLEEPER_LOWER', '硬卧下铺', TRUE, 6),
+  ('seatClassCode', 'softsleeperup', 'SOFT_SLEEPER_UPPER', '软卧上铺', TRUE, 7),
+  ('seatClassCode', 'softsleeperdown', 'SOFT_SLEEPER_LOWER', '软卧下铺', TRUE, 8),
+  ('seatClassCode', 'noseat', 'NO_SEAT', '无座', TRUE, 9),
+  ('seatClassCode', 'businessseat', 'BUSINESS_CLASS_SEAT', '商务座', TRUE, 10),
+  ('seatClassCode', 'specialseat', 'PREMIUM_CLASS_SEAT', '特等座', TRUE, 11),
+  ('seatClassCode', 'advancedsoftsleeper', 'DELUXE_SOFT_SLEEPER', '高级软卧', TRUE, 12),
+  ('seatClassCode', 'otherseat', 'OTHER', '其他', TRUE, 13)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- trainClass: 一般用在站站查询返回的json数据中的trains数组中的trainClass字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('trainClass', '一般用在站站查询返回的json数据中的trains数组中的trainClass字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('trainClass', '一般用在站站查询返回的json数据中的trains数组中的trainClass字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 5)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('trainClass', 'C', 'INTERCITY_HIGH_SPEED', '城际高速', TRUE),
-  ('trainClass', 'D', 'EMU', '动车组', TRUE),
-  ('trainClass', 'KT', 'AC_EXPRESS', '空调特快', TRUE),
-  ('trainClass', 'KKS', 'AC_FAST', '空调快速', TRUE),
-  ('trainClass', 'KPK', 'AC_ORDINARY_FAST', '空调普快', TRUE),
-  ('trainClass', 'KPM', 'AC_ORDINARY_SLOW', '空调普慢', TRUE),
-  ('trainClass', 'KS', 'FAST', '快速', TRUE),
-  ('trainClass', 'PK', 'ORDINARY_FAST', '普快', TRUE),
-  ('trainClass', 'PM', 'ORDINARY_SLOW', '普慢', TRUE),
-  ('trainClass', 'XGZ', 'HONG_KONG_THROUGH_TRAIN', '香港直通车', TRUE),
-  ('trainClass', 'Z', 'DIRECT_EXPRESS', '直达特快', TRUE),
-  ('trainClass', 'GD', 'HIGH_SPEED_EMU', '高速动车', TRUE)
+  ('trainClass', 'C', 'INTERCITY_HIGH_SPEED', '城际高速', TRUE, 0),
+  ('trainClass', 'D', 'EMU', '动车组', TRUE, 1),
+  ('trainClass', 'KT', 'AC_EXPRESS', '空调特快', TRUE, 2),
+  ('trainClass', 'KKS', 'AC_FAST', '空调快速', TRUE, 3),
+  ('trainClass', 'KPK', 'AC_ORDINARY_FAST', '空调普快', TRUE, 4),
+  ('trainClass', 'KPM', 'AC_ORDINARY_SLOW', '空调普慢', TRUE, 5),
+  ('trainClass', 'KS', 'FAST', '快速', TRUE, 6),
+  ('trainClass', 'PK', 'ORDINARY_FAST', '普快', TRUE, 7),
+  ('trainClass', 'PM', 'ORDINARY_SLOW', '普慢', TRUE, 8),
+  ('trainClass', 'XGZ', 'HONG_KONG_THROUGH_TRAIN', '香港直通车', TRUE, 9),
+  ('trainClass', 'Z', 'DIRECT_EXPRESS', '直达特快', TRUE, 10),
+  ('trainClass', 'GD', 'HIGH_SPEED_EMU', '高速动车', TRUE, 11)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- ticketStateCode: 一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('ticketStateCode', '一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('ticketStateCode', '一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 6)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('ticketStateCode', 'N', 'NOT_ISSUED', '未出票', TRUE),
-  ('ticketStateCode', 'F', 'ISSUED', '已出票', TRUE),
-  ('ticketStateCode', 'C', 'REFUNDING', '退票中', TRUE),
-  ('ticketStateCode', 'T', 'REFUNDED', '已退票', TRUE),
-  ('ticketStateCode', 'O', 'REFUND_FAILED', '退票失败', TRUE),
-  ('ticketStateCode', 'Y', 'CHANGING', '改签中', TRUE),
-  ('ticketStateCode', 'G', 'CHANGED', '已改签', TRUE)
+  ('ticketStateCode', 'N', 'NOT_ISSUED', '未出票', TRUE, 0),
+  ('ticketStateCode', 'F', 'ISSUED', '已出票', TRUE, 1),
+  ('ticketStateCode', 'C', 'REFUNDING', '退票中', TRUE, 2),
+  ('ticketStateCode', 'T', 'REFUNDED', '已退票', TRUE, 3),
+  ('ticketStateCode', 'O', 'REFUND_FAILED', '退票失败', TRUE, 4),
+  ('ticketStateCode', 'Y', 'CHANGING', '改签中', TRUE, 5),
+  ('ticketStateCode', 'G', 'CHANGED', '已改签', TRUE, 6)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- orderStatus: 一般用在订单详情接口返回的json数据中的grabOrderDetailInfo中的status字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('orderStatus', '一般用在订单详情接口返回的json数据中的grabOrderDetailInfo中的status字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('orderStatus', '一般用在订单详情接口返回的json数据中的grabOrderDetailInfo中的status字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 7)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('orderStatus', 'N', 'CREATED', '抢票单已创建', TRUE),
-  ('orderStatus', 'B', 'WAITING_TO_START', '未到开抢时间', TRUE),
-  ('orderStatus', 'D', 'GRABBING', '抢票中', TRUE),
-  ('orderStatus', 'F', 'TICKETED', '抢票成功(出票成功)', TRUE),
-  ('orderStatus', 'U', 'ISSUE_FAILED', '出票失败', TRUE),
-  ('orderStatus', 'O', 'EXPIRED', '已过期', TRUE),
-  ('orderStatus', 'C', 'CANCELLED', '已取消', TRUE),
-  ('orderStatus', 'T', 'REFUNDED', '已退票', TRUE),
-  ('orderStatus', 'E', 'CHANGED', '已改签', TRUE)
+  ('orderStatus', 'N', 'CREATED', '抢票单已创建', TRUE, 0),
+  ('orderStatus', 'B', 'WAITING_TO_START', '未到开抢时间', TRUE, 1),
+  ('orderStatus', 'D', 'GRABBING', '抢票中', TRUE, 2),
+  ('orderStatus', 'F', 'TICKETED', '抢票成功(出票成功)', TRUE, 3),
+  ('orderStatus', 'U', 'ISSUE_FAILED', '出票失败', TRUE, 4),
+  ('orderStatus', 'O', 'EXPIRED', '已过期', TRUE, 5),
+  ('orderStatus', 'C', 'CANCELLED', '已取消', TRUE, 6),
+  ('orderStatus', 'T', 'REFUNDED', '已退票', TRUE, 7),
+  ('orderStatus', 'E', 'CHANGED', '已改签', TRUE, 8)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- msgCode: 一般用在回调接口中(所有的回调的接口),所有的状态都是有可能返回的
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('msgCode', '一般用在回调接口中(所有的回调的接口),所有的状态都是有可能返回的', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('msgCode', '一般用在回调接口中(所有的回调的接口),所有的状态都是有可能返回的', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', TRUE, 8)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('msgCode', '100', 'SUCCESS', '请求成功', TRUE),
-  ('msgCode', '101', 'INVALID_PARAMETER', '参数无效', TRUE),
-  ('msgCode', '102', 'SIGNATURE_INVALID', '签名验证失败', TRUE),
-  ('msgCode', '103', 'IP_NOT_ALLOWED', '该IP没有权限访问此接口', TRUE),
-  ('msgCode', '104', 'TOO_MANY_REQUESTS', '请求过于频繁,请稍后重试', TRUE),
-  ('msgCode', '105', 'ACCESS_DENIED', '没有权限访问此接口', TRUE),
-  ('msgCode', '201', 'ORDER_NOT_FOUND', '该订单不存在', TRUE),
-  ('msgCode', '202', 'ORDER_STATUS_FORBIDS_OPERATION', '当前订单状态不允许执行此操作', TRUE),
-  ('msgCode', '203', 'SERVICE_UNAVAILABLE_NOW', '当前时间不支持此服务', TRUE),
-  ('msgCode', '204', 'INVALID_SEAT_CLASS', '坐席无效', TRUE),
-  ('msgCode', '205', 'INVALID_DEPARTURE_DATE', '发车日期无效', TRUE),
-  ('msgCode', '206', 'TOO_MANY_CANCELLATIONS', '取消次数过多,取消请求已锁定', TRUE),
-  ('msgCode', '207', 'ORDER_EXPIRED', '订单已过期', TRUE),
-  ('msgCode', '208', 'INVALID_TRAIN_NUMBER', '车次号无效', TRUE),
-  ('msgCode', '209', 'SEAT_SOLD_OUT', '该坐席已售完', TRUE),
-  ('msgCode', '210', 'ACCOUNT_HAS_PENDING_ORDER', '该账号有未完成的订单,无法继续执行此操作', TRUE),
-  ('msgCode', '211', 'DISTRIBUTOR_AUTH_FAILED', '分销商身份验证无效', TRUE),
-  ('msgCode', '212', 'ORDER_UNPAID', '该订单未付款,无法出票', TRUE),
-  ('msgCode', '213', 'SEAT_PRICE_MISMATCH', '坐席价格错误', TRUE),
-  ('msgCode', '214', 'SEAT_HOLD_QUEUED', '占座排队中,请等待占座结果', TRUE),
-  ('msgCode', '215', 'QUERY_RESULT_EXPIRED', '站站查询结果已过期,请重新查询', TRUE),
-  ('msgCode', '216', 'TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法执行此操作', TRUE),
-  ('msgCode', '217', 'NO_SEAT_NOT_ACCEPTED', '实际占座为无座,乘客制定不接受无座', TRUE),
-  ('msgCode', '218', 'TEST_ORDER_DEPARTS_TOO_SOON', '测试订单不允许预定20天以内发车的车次', TRUE),
-  ('msgCode', '219', 'GRAB_ORDER_LIMIT_REACHED', '抢票单已达预约上限', TRUE),
-  ('msgCode', '220', 'GRAB_ORDER_OPTIONS_OVER_LIMIT', '抢票单乘客数,车次数,坐席数超过配置上限', TRUE),
-  ('msgCode', '221', 'GRAB_CANCEL_FAILED', '抢票取消失败', TRUE),
-  ('msgCode', '222', 'GRAB_DISABLED', '抢票功能关闭', TRUE),
-  ('msgCode', '301', 'PASSENGER_NOT_IN_ORDER', '该订单中无此乘客', TRUE),
-  ('msgCode', '302', 'PASSENGER_IDENTITY_MISUSED', '乘客身份信息涉嫌被他人冒用', TRUE),
-  ('msgCode', '303', 'TICKET_STATUS_FORBIDS_OPERATION', '当前车票状态不允许执行此操作', TRUE),
-  ('msgCode', '304', 'INVALID_PASSENGER_INFO', '乘客信息不正确', TRUE),
-  ('msgCode', '305', 'CONFLICTING_TRIP_BOOKED', '乘客已预订过与该行程有冲突的车票', TRUE),
-  ('msgCode', '306', 'PASSENGER_SPENDING_RESTRICTED', '乘客已被法院依法限制高消费', TRUE),
-  ('msgCode', '307', 'DUPLICATE_BOOKING', '乘客已预订过该车次,无法重复预订', TRUE),
-  ('msgCode', '308', 'PASSENGER_IDENTITY_UNVERIFIED', '乘客身份信息未通过验证', TRUE),
-  ('msgCode', '309', 'REFUND_TOO_SOON_AFTER_ISSUE', '出票5分钟内无法提交退票', TRUE),
-  ('msgCode', '310', 'REFUND_TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法申请退票', TRUE),
-  ('msgCode', '311', 'REFUND_CHILD_TICKET_FIRST', '订单中包含儿童票,如需退票请先退儿童票', TRUE),
-  ('msgCode', '312', 'ONLINE_REFUND_UNSUPPORTED', '不支持网上退票', TRUE),
-  ('msgCode', '313', 'CHANGE_BLOCKED_BY_CHILD_TICKET', '订单中包含儿童票,该乘客无法改签', TRUE),
-  ('msgCode', '314', 'CHANGE_TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法改签', TRUE),
-  ('msgCode', '315', 'CHANGE_TRAIN_NOT_ON_SALE', '要改签的车次不在预售期内,无法改签', TRUE),
-  ('msgCode', '316', 'CHANGE_UNSUPPORTED', '该订单不支持改签', TRUE),
-  ('msgCode', '317', 'TOO_MANY_CHANGES', '改签次数过多,改签请求已锁定', TRUE),
-  ('msgCode', '318', 'TOO_MANY_CHANGE_CANCELLATIONS', '当天取消改签次数过多,取消请求已锁定', TRUE),
-  ('msgCode', '319', 'INSURANCE_PURCHASE_FAILED', '购保失败', TRUE),
-  ('msgCode', '320', 'INSURANCE_REFUND_FAILED', '退保失败', TRUE),
-  ('msgCode', '401', 'ACCOUNT_PHONE_UNVERIFIED', '购票所使用的12306账号未进行手机核验', TRUE),
-  ('msgCode', '402', 'ACCOUNT_BANNED', '购票所使用的12306账号被封,无法执行此操作', TRUE),
-  ('msgCode', '403', 'ACCOUNT_LOGIN_FAILED', '12306账号登录失败', TRUE),
-  ('msgCode', '404', 'ACCOUNT_NOT_ACTIVATED', '12306账号尚未激活,请用注册时的邮箱激活后重试', TRUE),
-  ('msgCode', '405', 'ACCOUNT_IDENTITY_UNVERIFIED', '12306账号未通过身份信息核验,请核验后重试', TRUE),
-  ('msgCode', '406', 'ACCOUNT_LOCKED', '12306账号已被锁定', TRUE),
-  ('msgCode', '407', 'LOGIN_CAPTCHA_INVALID', '登录验证码错误', TRUE),
-  ('msgCode', '408', 'ACCOUNT_FORMAT_INVALID', '12306账号格式不正确', TRUE),
-  ('msgCode', '409', 'CONTACT_LIMIT_REACHED', '12306账号常用联系人已达上限,无法继续添加', TRUE),
-  ('msgCode', '410', 'SMS_CODE_DAILY_LIMIT_REACHED', '当日获取短信验证码次数已达上限', TRUE),
-  ('msgCode', '411', 'EMAIL_ALREADY_REGISTERED', '邮箱已被注册', TRUE),
-  ('msgCode', '412', 'USERNAME_ALREADY_REGISTERED', '用户名已被注册', TRUE),
-  ('msgCode', '413', 'PHONE_ALREADY_REGISTERED', '手机号码已被注册', TRUE),
-  ('msgCode', '414', 'ID_NUMBER_ALREADY_REGISTERED', '证件号码已被注册', TRUE),
-  ('msgCode', '415', 'ACCOUNT_UNAVAILABLE', '12306账号不可用', TRUE),
-  ('msgCode', '416', 'PHONE_OR_ID_NUMBER_INVALID', '手机号或证件号码不正确', TRUE),
-  ('msgCode', '417', 'CONTACT_ALREADY_EXISTS', '该联系人已存在', TRUE),
-  ('msgCode', '999', 'UNKNOWN_FAILURE', '未知的失败原因', TRUE)
+  ('msgCode', '100', 'SUCCESS', '请求成功', TRUE, 0),
+  ('msgCode', '101', 'INVALID_PARAMETER', '参数无效', TRUE, 1),
+  ('msgCode', '102', 'SIGNATURE_INVALID', '签名验证失败', TRUE, 2),
+  ('msgCode', '103', 'IP_NOT_ALLOWED', '该IP没有权限访问此接口', TRUE, 3),
+  ('msgCode', '104', 'TOO_MANY_REQUESTS', '请求过于频繁,请稍后重试', TRUE, 4),
+  ('msgCode', '105', 'ACCESS_DENIED', '没有权限访问此接口', TRUE, 5),
+  ('msgCode', '201', 'ORDER_NOT_FOUND', '该订单不存在', TRUE, 6),
+  ('msgCode', '202', 'ORDER_STATUS_FORBIDS_OPERATION', '当前订单状态不允许执行此操作', TRUE, 7),
+  ('msgCode', '203', 'SERVICE_UNAVAILABLE_NOW', '当前时间不支持此服务', TRUE, 8),
+  ('msgCode', '204', 'INVALID_SEAT_CLASS', '坐席无效', TRUE, 9),
+  ('msgCode', '205', 'INVALID_DEPARTURE_DATE', '发车日期无效', TRUE, 10),
+  ('msgCode', '206', 'TOO_MANY_CANCELLATIONS', '取消次数过多,取消请求已锁定', TRUE, 11),
+  ('msgCode', '207', 'ORDER_EXPIRED', '订单已过期', TRUE, 12),
+  ('msgCode', '208', 'INVALID_TRAIN_NUMBER', '车次号无效', TRUE, 13),
+  ('msgCode', '209', 'SEAT_SOLD_OUT', '该坐席已售完', TRUE, 14),
+  ('msgCode', '210', 'ACCOUNT_HAS_PENDING_ORDER', '该账号有未完成的订单,无法继续执行此操作', TRUE, 15),
+  ('msgCode', '211', 'DISTRIBUTOR_AUTH_FAILED', '分销商身份验证无效', TRUE, 16),
+  ('msgCode', '212', 'ORDER_UNPAID', '该订单未付款,无法出票', TRUE, 17),
+  ('msgCode', '213', 'SEAT_PRICE_MISMATCH', '坐席价格错误', TRUE, 18),
+  ('msgCode', '214', 'SEAT_HOLD_QUEUED', '占座排队中,请等待占座结果', TRUE, 19),
+  ('msgCode', '215', 'QUERY_RESULT_EXPIRED', '站站查询结果已过期,请重新查询', TRUE, 20),
+  ('msgCode', '216', 'TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法执行此操作', TRUE, 21),
+  ('msgCode', '217', 'NO_SEAT_NOT_ACCEPTED', '实际占座为无座,乘客制定不接受无座', TRUE, 22),
+  ('msgCode', '218', 'TEST_ORDER_DEPARTS_TOO_SOON', '测试订单不允许预定20天以内发车的车次', TRUE, 23),
+  ('msgCode', '219', 'GRAB_ORDER_LIMIT_REACHED', '抢票单已达预约上限', TRUE, 24),
+  ('msgCode', '220', 'GRAB_ORDER_OPTIONS_OVER_LIMIT', '抢票单乘客数,车次数,坐席数超过配置上限', TRUE, 25),
+  ('msgCode', '221', 'GRAB_CANCEL_FAILED', '抢票取消失败', TRUE, 26),
+  ('msgCode', '222', 'GRAB_DISABLED', '抢票功能关闭', TRUE, 27),
+  ('msgCode', '301', 'PASSENGER_NOT_IN_ORDER', '该订单中无此乘客', TRUE, 28),
+  ('msgCode', '302', 'PASSENGER_IDENTITY_MISUSED', '乘客身份信息涉嫌被他人冒用', TRUE, 29),
+  ('msgCode', '303', 'TICKET_STATUS_FORBIDS_OPERATION', '当前车票状态不允许执行此操作', TRUE, 30),
+  ('msgCode', '304', 'INVALID_PASSENGER_INFO', '乘客信息不正确', TRUE, 31),
+  ('msgCode', '305', 'CONFLICTING_TRIP_BOOKED', '乘客已预订过与该行程有冲突的车票', TRUE, 32),
+  ('msgCode', '306', 'PASSENGER_SPENDING_RESTRICTED', '乘客已被法院依法限制高消费', TRUE, 33),
+  ('msgCode', '307', 'DUPLICATE_BOOKING', '乘客已预订过该车次,无法重复预订', TRUE, 34),
+  ('msgCode', '308', 'PASSENGER_IDENTITY_UNVERIFIED', '乘客身份信息未通过验证', TRUE, 35),
+  ('msgCode', '309', 'REFUND_TOO_SOON_AFTER_ISSUE', '出票5分钟内无法提交退票', TRUE, 36),
+  ('msgCode', '310', 'REFUND_TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法申请退票', TRUE, 37),
+  ('msgCode', '311', 'REFUND_CHILD_TICKET_FIRST', '订单中包含儿童票,如需退票请先退儿童票', TRUE, 38),
+  ('msgCode', '312', 'ONLINE_REFUND_UNSUPPORTED', '不支持网上退票', TRUE, 39),
+  ('msgCode', '313', 'CHANGE_BLOCKED_BY_CHILD_TICKET', '订单中包含儿童票,该乘客无法改签', TRUE, 40),
+  ('msgCode', '314', 'CHANGE_TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法改签', TRUE, 41),
+  ('msgCode', '315', 'CHANGE_TRAIN_NOT_ON_SALE', '要改签的车次不在预售期内,无法改签', TRUE, 42),
+  ('msgCode', '316', 'CHANGE_UNSUPPORTED', '该订单不支持改签', TRUE, 43),
+  ('msgCode', '317', 'TOO_MANY_CHANGES', '改签次数过多,改签请求已锁定', TRUE, 44),
+  ('msgCode', '318', 'TOO_MANY_CHANGE_CANCELLATIONS', '当天取消改签次数过多,取消请求已锁定', TRUE, 45),
+  ('msgCode', '319', 'INSURANCE_PURCHASE_FAILED', '购保失败', TRUE, 46),
+  ('msgCode', '320', 'INSURANCE_REFUND_FAILED', '退保失败', TRUE, 47),
+  ('msgCode', '401', 'ACCOUNT_PHONE_UNVERIFIED', '购票所使用的12306账号未进行手机核验', TRUE, 48),
+  ('msgCode', '402', 'ACCOUNT_BANNED', '购票所使用的12306账号被封,无法执行此操作', TRUE, 49),
+  ('msgCode', '403', 'ACCOUNT_LOGIN_FAILED', '12306账号登录失败', TRUE, 50),
+  ('msgCode', '404', 'ACCOUNT_NOT_ACTIVATED', '12306账号尚未激活,请用注册时的邮箱激活后重试', TRUE, 51),
+  ('msgCode', '405', 'ACCOUNT_IDENTITY_UNVERIFIED', '12306账号未通过身份信息核验,请核验后重试', TRUE, 52),
+  ('msgCode', '406', 'ACCOUNT_LOCKED', '12306账号已被锁定', TRUE, 53),
+  ('msgCode', '407', 'LOGIN_CAPTCHA_INVALID', '登录验证码错误', TRUE, 54),
+  ('msgCode', '408', 'ACCOUNT_FORMAT_INVALID', '12306账号格式不正确', TRUE, 55),
+  ('msgCode', '409', 'CONTACT_LIMIT_REACHED', '12306账号常用联系人已达上限,无法继续添加', TRUE, 56),
+  ('msgCode', '410', 'SMS_CODE_DAILY_LIMIT_REACHED', '当日获取短信验证码次数已达上限', TRUE, 57),
+  ('msgCode', '411', 'EMAIL_ALREADY_REGISTERED', '邮箱已被注册', TRUE, 58),
+  ('msgCode', '412', 'USERNAME_ALREADY_REGISTERED', '用户名已被注册', TRUE, 59),
+  ('msgCode', '413', 'PHONE_ALREADY_REGISTERED', '手机号码已被注册', TRUE, 60),
+  ('msgCode', '414', 'ID_NUMBER_ALREADY_REGISTERED', '证件号码已被注册', TRUE, 61),
+  ('msgCode', '415', 'ACCOUNT_UNAVAILABLE', '12306账号不可用', TRUE, 62),
+  ('msgCode', '416', 'PHONE_OR_ID_NUMBER_INVALID', '手机号或证件号码不正确', TRUE, 63),
+  ('msgCode', '417', 'CONTACT_ALREADY_EXISTS', '该联系人已存在', TRUE, 64),
+  ('msgCode', '999', 'UNKNOWN_FAILURE', '未知的失败原因', TRUE, 65)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
--- Retire what this snapshot no longer has.
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'idType' AND code NOT IN (
+-- Retire what this snapshot no longer has: inactive, and no position.
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'idType' AND code NOT IN (
   '1',
   '2',
   '3',
   '4'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'passengerType' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'passengerType' AND code NOT IN (
   '1',
   '2',
   '3',
   '4'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'refundType' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'refundType' AND code NOT IN (
   '0',
   '1',
   '2',
@@ -321,8 +346,8 @@ WHERE active AND dictionary = 'refundType' AND code NOT IN (
   'issuefail',
   'other'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'seatClass' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'seatClass' AND code NOT IN (
   '1',
   '2',
   '3',
@@ -344,8 +369,8 @@ WHERE active AND dictionary = 'seatClass' AND code NOT IN (
   '33',
   '44'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'seatClassCode' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'seatClassCode' AND code NOT IN (
   'hardseat',
   'softseat',
   'firstseat',
@@ -361,8 +386,8 @@ WHERE active AND dictionary = 'seatClassCode' AND code NOT IN (
   'advancedsoftsleeper',
   'otherseat'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'trainClass' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'trainClass' AND code NOT IN (
   'C',
   'D',
   'KT',
@@ -376,8 +401,8 @@ WHERE active AND dictionary = 'trainClass' AND code NOT IN (
   'Z',
   'GD'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'ticketStateCode' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'ticketStateCode' AND code NOT IN (
   'N',
   'F',
   'C',
@@ -386,8 +411,8 @@ WHERE active AND dictionary = 'ticketStateCode' AND code NOT IN (
   'Y',
   'G'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'orderStatus' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'orderStatus' AND code NOT IN (
   'N',
   'B',
   'D',
@@ -398,8 +423,8 @@ WHERE active AND dictionary = 'orderStatus' AND code NOT IN (
   'T',
   'E'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'msgCode' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'msgCode' AND code NOT IN (
   '100',
   '101',
   '102',
@@ -467,8 +492,8 @@ WHERE active AND dictionary = 'msgCode' AND code NOT IN (
   '417',
   '999'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary NOT IN (
   'idType',
   'passengerType',
   'refundType',
@@ -479,8 +504,8 @@ WHERE active AND dictionary NOT IN (
   'orderStatus',
   'msgCode'
 );
-UPDATE juhe_dictionary SET active = FALSE
-WHERE active AND name NOT IN (
+UPDATE juhe_dictionary SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'idType',
   'passengerType',
   'refundType',

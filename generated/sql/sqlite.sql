@@ -2,10 +2,16 @@
 -- (sha256 6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465). Do not edit: run `dictgen generate`.
 --
 -- SQLite seed of the Juhe grabTicket data dictionary. It creates juhe_dictionary
--- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot, and
--- sets active = 0 on rows the snapshot no longer has: they are retired, never
--- deleted, so rows that reference them survive. Running it again changes nothing.
+-- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
+-- its position (0-based, in upstream order), and sets active = 0, position = NULL on
+-- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
+-- survive. Running it again changes nothing.
 
+-- Tables made by the seeds of dictgen 0.1 have no position column, and SQLite cannot add one
+-- only when it is missing: on such a database every INSERT and UPDATE below fails ("no column
+-- named position") and nothing changes. Add the columns once, then run this seed:
+--   ALTER TABLE juhe_dictionary ADD COLUMN position INTEGER;
+--   ALTER TABLE juhe_dictionary_entry ADD COLUMN position INTEGER;
 BEGIN;
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary (
@@ -13,7 +19,8 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary (
   description TEXT NOT NULL,
   version TEXT NOT NULL,
   sha256 TEXT NOT NULL,
-  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  position INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
@@ -22,295 +29,314 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
   name TEXT NOT NULL,
   label TEXT NOT NULL,
   active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  position INTEGER,
   PRIMARY KEY (dictionary, code)
 );
 
 -- idType: 证件类型,一般用在创建订单的idType字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('idType', '证件类型,一般用在创建订单的idType字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('idType', '证件类型,一般用在创建订单的idType字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 0)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('idType', '1', 'RESIDENT_ID_CARD', '身份证', 1),
-  ('idType', '2', 'PASSPORT', '护照', 1),
-  ('idType', '3', 'TAIWAN_COMPATRIOT_PERMIT', '台胞证', 1),
-  ('idType', '4', 'HK_MACAO_TRAVEL_PERMIT', '港澳通行证', 1)
+  ('idType', '1', 'RESIDENT_ID_CARD', '身份证', 1, 0),
+  ('idType', '2', 'PASSPORT', '护照', 1, 1),
+  ('idType', '3', 'TAIWAN_COMPATRIOT_PERMIT', '台胞证', 1, 2),
+  ('idType', '4', 'HK_MACAO_TRAVEL_PERMIT', '港澳通行证', 1, 3)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- passengerType: 乘客类型,一般用在创建订单的passengerType字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('passengerType', '乘客类型,一般用在创建订单的passengerType字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('passengerType', '乘客类型,一般用在创建订单的passengerType字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 1)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('passengerType', '1', 'ADULT', '成人', 1),
-  ('passengerType', '2', 'CHILD', '儿童', 1),
-  ('passengerType', '3', 'STUDENT', '学生票', 1),
-  ('passengerType', '4', 'DISABLED_MILITARY', '残军票', 1)
+  ('passengerType', '1', 'ADULT', '成人', 1, 0),
+  ('passengerType', '2', 'CHILD', '儿童', 1, 1),
+  ('passengerType', '3', 'STUDENT', '学生票', 1, 2),
+  ('passengerType', '4', 'DISABLED_MILITARY', '残军票', 1, 3)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- refundType: 退款类型,一般用在退款结果推送接口
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('refundType', '退款类型,一般用在退款结果推送接口', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('refundType', '退款类型,一般用在退款结果推送接口', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 2)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('refundType', '0', 'CHANGE_FARE_DIFFERENCE', 'change:改签差价退款', 1),
-  ('refundType', '1', 'DUPLICATE_PAYMENT', 'repeatpay:重复支付退款', 1),
-  ('refundType', '2', 'LATE_PAYMENT', 'delaypay:延迟支付退款', 1),
-  ('refundType', 'online', 'ONLINE_REFUND', '线上退票退款', 1),
-  ('refundType', 'offline', 'STATION_REFUND', '车站退票退款', 1),
-  ('refundType', 'issuefail', 'ISSUE_FAILED', '出票失败退款', 1),
-  ('refundType', 'other', 'OTHER', '其他原因退款', 1)
+  ('refundType', '0', 'CHANGE_FARE_DIFFERENCE', 'change:改签差价退款', 1, 0),
+  ('refundType', '1', 'DUPLICATE_PAYMENT', 'repeatpay:重复支付退款', 1, 1),
+  ('refundType', '2', 'LATE_PAYMENT', 'delaypay:延迟支付退款', 1, 2),
+  ('refundType', 'online', 'ONLINE_REFUND', '线上退票退款', 1, 3),
+  ('refundType', 'offline', 'STATION_REFUND', '车站退票退款', 1, 4),
+  ('refundType', 'issuefail', 'ISSUE_FAILED', '出票失败退款', 1, 5),
+  ('refundType', 'other', 'OTHER', '其他原因退款', 1, 6)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- seatClass: 一般用在回调出票成功后的passengers数组中的seatClass中
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('seatClass', '一般用在回调出票成功后的passengers数组中的seatClass中', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('seatClass', '一般用在回调出票成功后的passengers数组中的seatClass中', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 3)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('seatClass', '1', 'HARD_SEAT', '硬座', 1),
-  ('seatClass', '2', 'SOFT_SEAT', '软座', 1),
-  ('seatClass', '3', 'FIRST_CLASS_SEAT', '一等座', 1),
-  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', 1),
-  ('seatClass', '5', 'HARD_SLEEPER_UPPER', '硬卧上铺', 1),
-  ('seatClass', '6', 'HARD_SLEEPER', '硬卧', 1),
-  ('seatClass', '7', 'HARD_SLEEPER_LOWER', '硬卧下铺', 1),
-  ('seatClass', '8', 'SOFT_SLEEPER_UPPER', '软卧上铺', 1),
-  ('seatClass', '9', 'SOFT_SLEEPER', '软卧', 1),
-  ('seatClass', '10', 'NO_SEAT', '无座', 1),
-  ('seatClass', '11', 'BUSINESS_CLASS_SEAT', '商务座', 1),
-  ('seatClass', '12', 'PREMIUM_CLASS_SEAT', '特等座', 1),
-  ('seatClass', '13', 'OTHER', '其它', 1),
-  ('seatClass', '14', 'DELUXE_SOFT_SLEEPER', '高级软卧', 1),
-  ('seatClass', '15', 'EMU_SLEEPER_UPPER', '动卧上铺', 1),
-  ('seatClass', '16', 'EMU_SLEEPER_LOWER', '动卧下铺', 1),
-  ('seatClass', '17', 'DELUXE_EMU_SLEEPER_UPPER', '高级动卧上铺', 1),
-  ('seatClass', '18', 'DELUXE_EMU_SLEEPER_LOWER', '高级动卧下铺', 1),
-  ('seatClass', '33', 'FIRST_CLASS_SOFT_SEAT', '一等软座', 1),
-  ('seatClass', '44', 'SECOND_CLASS_SOFT_SEAT', '二等软座', 1)
+  ('seatClass', '1', 'HARD_SEAT', '硬座', 1, 0),
+  ('seatClass', '2', 'SOFT_SEAT', '软座', 1, 1),
+  ('seatClass', '3', 'FIRST_CLASS_SEAT', '一等座', 1, 2),
+  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', 1, 3),
+  ('seatClass', '5', 'HARD_SLEEPER_UPPER', '硬卧上铺', 1, 4),
+  ('seatClass', '6', 'HARD_SLEEPER', '硬卧', 1, 5),
+  ('seatClass', '7', 'HARD_SLEEPER_LOWER', '硬卧下铺', 1, 6),
+  ('seatClass', '8', 'SOFT_SLEEPER_UPPER', '软卧上铺', 1, 7),
+  ('seatClass', '9', 'SOFT_SLEEPER', '软卧', 1, 8),
+  ('seatClass', '10', 'NO_SEAT', '无座', 1, 9),
+  ('seatClass', '11', 'BUSINESS_CLASS_SEAT', '商务座', 1, 10),
+  ('seatClass', '12', 'PREMIUM_CLASS_SEAT', '特等座', 1, 11),
+  ('seatClass', '13', 'OTHER', '其它', 1, 12),
+  ('seatClass', '14', 'DELUXE_SOFT_SLEEPER', '高级软卧', 1, 13),
+  ('seatClass', '15', 'EMU_SLEEPER_UPPER', '动卧上铺', 1, 14),
+  ('seatClass', '16', 'EMU_SLEEPER_LOWER', '动卧下铺', 1, 15),
+  ('seatClass', '17', 'DELUXE_EMU_SLEEPER_UPPER', '高级动卧上铺', 1, 16),
+  ('seatClass', '18', 'DELUXE_EMU_SLEEPER_LOWER', '高级动卧下铺', 1, 17),
+  ('seatClass', '33', 'FIRST_CLASS_SOFT_SEAT', '一等软座', 1, 18),
+  ('seatClass', '44', 'SECOND_CLASS_SOFT_SEAT', '二等软座', 1, 19)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- seatClassCode: 一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('seatClassCode', '一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('seatClassCode', '一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 4)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('seatClassCode', 'hardseat', 'HARD_SEAT', '硬座', 1),
-  ('seatClassCode', 'softseat', 'SOFT_SEAT', '软座', 1),
-  ('seatClassCode', 'firstseat', 'FIRST_CLASS_SEAT', '一等座', 1),
-  ('seatClassCode', 'secondseat', 'SECOND_CLASS_SEAT', '二等座', 1),
-  ('seatClassCode', 'hardsleeperup', 'HARD_SLEEPER_UPPER', '硬卧上铺', 1),
-  ('seatClassCode', 'hardsleepermid', 'HARD_SLEEPER_MIDDLE', '硬卧中铺', 1),
-  ('seatClassCode', 'hardsleeperdown', 'HARD_SLEEPER_LOWER', '硬卧下铺', 1),
-  ('seatClassCode', 'softsleeperup', 'SOFT_SLEEPER_UPPER', '软卧上铺', 1),
-  ('seatClassCode', 'softsleeperdown', 'SOFT_SLEEPER_LOWER', '软卧下铺', 1),
-  ('seatClassCode', 'noseat', 'NO_SEAT', '无座', 1),
-  ('seatClassCode', 'businessseat', 'BUSINESS_CLASS_SEAT', '商务座', 1),
-  ('seatClassCode', 'specialseat', 'PREMIUM_CLASS_SEAT', '特等座', 1),
-  ('seatClassCode', 'advancedsoftsleeper', 'DELUXE_SOFT_SLEEPER', '高级软卧', 1),
-  ('seatClassCode', 'otherseat', 'OTHER', '其他', 1)
+  ('seatClassCode', 'hardseat', 'HARD_SEAT', '硬座', 1, 0),
+  ('seatClassCode', 'softseat', 'SOFT_SEAT', '软座', 1, 1),
+  ('seatClassCode', 'firstseat', 'FIRST_CLASS_SEAT', '一等座', 1, 2),
+  ('seatClassCode', 'secondseat', 'SECOND_CLASS_SEAT', '二等座', 1, 3),
+  ('seatClassCode', 'hardsleeperup', 'HARD_SLEEPER_UPPER', '硬卧上铺', 1, 4),
+  ('seatClassCode', 'hardsleepermid', 'HARD_SLEEPER_MIDDLE', '硬卧中铺', 1, 5),
+  ('seatClassCode', 'hardsleeperdown', 'HARD_SLEEPER_LOWER', '硬卧下铺', 1, 6),
+  ('seatClassCode', 'softsleeperup', 'SOFT_SLEEPER_UPPER', '软卧上铺', 1, 7),
+  ('seatClassCode', 'softsleeperdown', 'SOFT_SLEEPER_LOWER', '软卧下铺', 1, 8),
+  ('seatClassCode', 'noseat', 'NO_SEAT', '无座', 1, 9),
+  ('seatClassCode', 'businessseat', 'BUSINESS_CLASS_SEAT', '商务座', 1, 10),
+  ('seatClassCode', 'specialseat', 'PREMIUM_CLASS_SEAT', '特等座', 1, 11),
+  ('seatClassCode', 'advancedsoftsleeper', 'DELUXE_SOFT_SLEEPER', '高级软卧', 1, 12),
+  ('seatClassCode', 'otherseat', 'OTHER', '其他', 1, 13)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- trainClass: 一般用在站站查询返回的json数据中的trains数组中的trainClass字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('trainClass', '一般用在站站查询返回的json数据中的trains数组中的trainClass字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('trainClass', '一般用在站站查询返回的json数据中的trains数组中的trainClass字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 5)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('trainClass', 'C', 'INTERCITY_HIGH_SPEED', '城际高速', 1),
-  ('trainClass', 'D', 'EMU', '动车组', 1),
-  ('trainClass', 'KT', 'AC_EXPRESS', '空调特快', 1),
-  ('trainClass', 'KKS', 'AC_FAST', '空调快速', 1),
-  ('trainClass', 'KPK', 'AC_ORDINARY_FAST', '空调普快', 1),
-  ('trainClass', 'KPM', 'AC_ORDINARY_SLOW', '空调普慢', 1),
-  ('trainClass', 'KS', 'FAST', '快速', 1),
-  ('trainClass', 'PK', 'ORDINARY_FAST', '普快', 1),
-  ('trainClass', 'PM', 'ORDINARY_SLOW', '普慢', 1),
-  ('trainClass', 'XGZ', 'HONG_KONG_THROUGH_TRAIN', '香港直通车', 1),
-  ('trainClass', 'Z', 'DIRECT_EXPRESS', '直达特快', 1),
-  ('trainClass', 'GD', 'HIGH_SPEED_EMU', '高速动车', 1)
+  ('trainClass', 'C', 'INTERCITY_HIGH_SPEED', '城际高速', 1, 0),
+  ('trainClass', 'D', 'EMU', '动车组', 1, 1),
+  ('trainClass', 'KT', 'AC_EXPRESS', '空调特快', 1, 2),
+  ('trainClass', 'KKS', 'AC_FAST', '空调快速', 1, 3),
+  ('trainClass', 'KPK', 'AC_ORDINARY_FAST', '空调普快', 1, 4),
+  ('trainClass', 'KPM', 'AC_ORDINARY_SLOW', '空调普慢', 1, 5),
+  ('trainClass', 'KS', 'FAST', '快速', 1, 6),
+  ('trainClass', 'PK', 'ORDINARY_FAST', '普快', 1, 7),
+  ('trainClass', 'PM', 'ORDINARY_SLOW', '普慢', 1, 8),
+  ('trainClass', 'XGZ', 'HONG_KONG_THROUGH_TRAIN', '香港直通车', 1, 9),
+  ('trainClass', 'Z', 'DIRECT_EXPRESS', '直达特快', 1, 10),
+  ('trainClass', 'GD', 'HIGH_SPEED_EMU', '高速动车', 1, 11)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- ticketStateCode: 一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('ticketStateCode', '一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('ticketStateCode', '一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 6)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('ticketStateCode', 'N', 'NOT_ISSUED', '未出票', 1),
-  ('ticketStateCode', 'F', 'ISSUED', '已出票', 1),
-  ('ticketStateCode', 'C', 'REFUNDING', '退票中', 1),
-  ('ticketStateCode', 'T', 'REFUNDED', '已退票', 1),
-  ('ticketStateCode', 'O', 'REFUND_FAILED', '退票失败', 1),
-  ('ticketStateCode', 'Y', 'CHANGING', '改签中', 1),
-  ('ticketStateCode', 'G', 'CHANGED', '已改签', 1)
+  ('ticketStateCode', 'N', 'NOT_ISSUED', '未出票', 1, 0),
+  ('ticketStateCode', 'F', 'ISSUED', '已出票', 1, 1),
+  ('ticketStateCode', 'C', 'REFUNDING', '退票中', 1, 2),
+  ('ticketStateCode', 'T', 'REFUNDED', '已退票', 1, 3),
+  ('ticketStateCode', 'O', 'REFUND_FAILED', '退票失败', 1, 4),
+  ('ticketStateCode', 'Y', 'CHANGING', '改签中', 1, 5),
+  ('ticketStateCode', 'G', 'CHANGED', '已改签', 1, 6)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- orderStatus: 一般用在订单详情接口返回的json数据中的grabOrderDetailInfo中的status字段
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('orderStatus', '一般用在订单详情接口返回的json数据中的grabOrderDetailInfo中的status字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('orderStatus', '一般用在订单详情接口返回的json数据中的grabOrderDetailInfo中的status字段', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 7)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('orderStatus', 'N', 'CREATED', '抢票单已创建', 1),
-  ('orderStatus', 'B', 'WAITING_TO_START', '未到开抢时间', 1),
-  ('orderStatus', 'D', 'GRABBING', '抢票中', 1),
-  ('orderStatus', 'F', 'TICKETED', '抢票成功(出票成功)', 1),
-  ('orderStatus', 'U', 'ISSUE_FAILED', '出票失败', 1),
-  ('orderStatus', 'O', 'EXPIRED', '已过期', 1),
-  ('orderStatus', 'C', 'CANCELLED', '已取消', 1),
-  ('orderStatus', 'T', 'REFUNDED', '已退票', 1),
-  ('orderStatus', 'E', 'CHANGED', '已改签', 1)
+  ('orderStatus', 'N', 'CREATED', '抢票单已创建', 1, 0),
+  ('orderStatus', 'B', 'WAITING_TO_START', '未到开抢时间', 1, 1),
+  ('orderStatus', 'D', 'GRABBING', '抢票中', 1, 2),
+  ('orderStatus', 'F', 'TICKETED', '抢票成功(出票成功)', 1, 3),
+  ('orderStatus', 'U', 'ISSUE_FAILED', '出票失败', 1, 4),
+  ('orderStatus', 'O', 'EXPIRED', '已过期', 1, 5),
+  ('orderStatus', 'C', 'CANCELLED', '已取消', 1, 6),
+  ('orderStatus', 'T', 'REFUNDED', '已退票', 1, 7),
+  ('orderStatus', 'E', 'CHANGED', '已改签', 1, 8)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- msgCode: 一般用在回调接口中(所有的回调的接口),所有的状态都是有可能返回的
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('msgCode', '一般用在回调接口中(所有的回调的接口),所有的状态都是有可能返回的', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('msgCode', '一般用在回调接口中(所有的回调的接口),所有的状态都是有可能返回的', '1.0.0', '6c7a4b858a882d9348ca4f6c9c8e0792c8085b02dae751152a5e361910322465', 1, 8)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('msgCode', '100', 'SUCCESS', '请求成功', 1),
-  ('msgCode', '101', 'INVALID_PARAMETER', '参数无效', 1),
-  ('msgCode', '102', 'SIGNATURE_INVALID', '签名验证失败', 1),
-  ('msgCode', '103', 'IP_NOT_ALLOWED', '该IP没有权限访问此接口', 1),
-  ('msgCode', '104', 'TOO_MANY_REQUESTS', '请求过于频繁,请稍后重试', 1),
-  ('msgCode', '105', 'ACCESS_DENIED', '没有权限访问此接口', 1),
-  ('msgCode', '201', 'ORDER_NOT_FOUND', '该订单不存在', 1),
-  ('msgCode', '202', 'ORDER_STATUS_FORBIDS_OPERATION', '当前订单状态不允许执行此操作', 1),
-  ('msgCode', '203', 'SERVICE_UNAVAILABLE_NOW', '当前时间不支持此服务', 1),
-  ('msgCode', '204', 'INVALID_SEAT_CLASS', '坐席无效', 1),
-  ('msgCode', '205', 'INVALID_DEPARTURE_DATE', '发车日期无效', 1),
-  ('msgCode', '206', 'TOO_MANY_CANCELLATIONS', '取消次数过多,取消请求已锁定', 1),
-  ('msgCode', '207', 'ORDER_EXPIRED', '订单已过期', 1),
-  ('msgCode', '208', 'INVALID_TRAIN_NUMBER', '车次号无效', 1),
-  ('msgCode', '209', 'SEAT_SOLD_OUT', '该坐席已售完', 1),
-  ('msgCode', '210', 'ACCOUNT_HAS_PENDING_ORDER', '该账号有未完成的订单,无法继续执行此操作', 1),
-  ('msgCode', '211', 'DISTRIBUTOR_AUTH_FAILED', '分销商身份验证无效', 1),
-  ('msgCode', '212', 'ORDER_UNPAID', '该订单未付款,无法出票', 1),
-  ('msgCode', '213', 'SEAT_PRICE_MISMATCH', '坐席价格错误', 1),
-  ('msgCode', '214', 'SEAT_HOLD_QUEUED', '占座排队中,请等待占座结果', 1),
-  ('msgCode', '215', 'QUERY_RESULT_EXPIRED', '站站查询结果已过期,请重新查询', 1),
-  ('msgCode', '216', 'TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法执行此操作', 1),
-  ('msgCode', '217', 'NO_SEAT_NOT_ACCEPTED', '实际占座为无座,乘客制定不接受无座', 1),
-  ('msgCode', '218', 'TEST_ORDER_DEPARTS_TOO_SOON', '测试订单不允许预定20天以内发车的车次', 1),
-  ('msgCode', '219', 'GRAB_ORDER_LIMIT_REACHED', '抢票单已达预约上限', 1),
-  ('msgCode', '220', 'GRAB_ORDER_OPTIONS_OVER_LIMIT', '抢票单乘客数,车次数,坐席数超过配置上限', 1),
-  ('msgCode', '221', 'GRAB_CANCEL_FAILED', '抢票取消失败', 1),
-  ('msgCode', '222', 'GRAB_DISABLED', '抢票功能关闭', 1),
-  ('msgCode', '301', 'PASSENGER_NOT_IN_ORDER', '该订单中无此乘客', 1),
-  ('msgCode', '302', 'PASSENGER_IDENTITY_MISUSED', '乘客身份信息涉嫌被他人冒用', 1),
-  ('msgCode', '303', 'TICKET_STATUS_FORBIDS_OPERATION', '当前车票状态不允许执行此操作', 1),
-  ('msgCode', '304', 'INVALID_PASSENGER_INFO', '乘客信息不正确', 1),
-  ('msgCode', '305', 'CONFLICTING_TRIP_BOOKED', '乘客已预订过与该行程有冲突的车票', 1),
-  ('msgCode', '306', 'PASSENGER_SPENDING_RESTRICTED', '乘客已被法院依法限制高消费', 1),
-  ('msgCode', '307', 'DUPLICATE_BOOKING', '乘客已预订过该车次,无法重复预订', 1),
-  ('msgCode', '308', 'PASSENGER_IDENTITY_UNVERIFIED', '乘客身份信息未通过验证', 1),
-  ('msgCode', '309', 'REFUND_TOO_SOON_AFTER_ISSUE', '出票5分钟内无法提交退票', 1),
-  ('msgCode', '310', 'REFUND_TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法申请退票', 1),
-  ('msgCode', '311', 'REFUND_CHILD_TICKET_FIRST', '订单中包含儿童票,如需退票请先退儿童票', 1),
-  ('msgCode', '312', 'ONLINE_REFUND_UNSUPPORTED', '不支持网上退票', 1),
-  ('msgCode', '313', 'CHANGE_BLOCKED_BY_CHILD_TICKET', '订单中包含儿童票,该乘客无法改签', 1),
-  ('msgCode', '314', 'CHANGE_TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法改签', 1),
-  ('msgCode', '315', 'CHANGE_TRAIN_NOT_ON_SALE', '要改签的车次不在预售期内,无法改签', 1),
-  ('msgCode', '316', 'CHANGE_UNSUPPORTED', '该订单不支持改签', 1),
-  ('msgCode', '317', 'TOO_MANY_CHANGES', '改签次数过多,改签请求已锁定', 1),
-  ('msgCode', '318', 'TOO_MANY_CHANGE_CANCELLATIONS', '当天取消改签次数过多,取消请求已锁定', 1),
-  ('msgCode', '319', 'INSURANCE_PURCHASE_FAILED', '购保失败', 1),
-  ('msgCode', '320', 'INSURANCE_REFUND_FAILED', '退保失败', 1),
-  ('msgCode', '401', 'ACCOUNT_PHONE_UNVERIFIED', '购票所使用的12306账号未进行手机核验', 1),
-  ('msgCode', '402', 'ACCOUNT_BANNED', '购票所使用的12306账号被封,无法执行此操作', 1),
-  ('msgCode', '403', 'ACCOUNT_LOGIN_FAILED', '12306账号登录失败', 1),
-  ('msgCode', '404', 'ACCOUNT_NOT_ACTIVATED', '12306账号尚未激活,请用注册时的邮箱激活后重试', 1),
-  ('msgCode', '405', 'ACCOUNT_IDENTITY_UNVERIFIED', '12306账号未通过身份信息核验,请核验后重试', 1),
-  ('msgCode', '406', 'ACCOUNT_LOCKED', '12306账号已被锁定', 1),
-  ('msgCode', '407', 'LOGIN_CAPTCHA_INVALID', '登录验证码错误', 1),
-  ('msgCode', '408', 'ACCOUNT_FORMAT_INVALID', '12306账号格式不正确', 1),
-  ('msgCode', '409', 'CONTACT_LIMIT_REACHED', '12306账号常用联系人已达上限,无法继续添加', 1),
-  ('msgCode', '410', 'SMS_CODE_DAILY_LIMIT_REACHED', '当日获取短信验证码次数已达上限', 1),
-  ('msgCode', '411', 'EMAIL_ALREADY_REGISTERED', '邮箱已被注册', 1),
-  ('msgCode', '412', 'USERNAME_ALREADY_REGISTERED', '用户名已被注册', 1),
-  ('msgCode', '413', 'PHONE_ALREADY_REGISTERED', '手机号码已被注册', 1),
-  ('msgCode', '414', 'ID_NUMBER_ALREADY_REGISTERED', '证件号码已被注册', 1),
-  ('msgCode', '415', 'ACCOUNT_UNAVAILABLE', '12306账号不可用', 1),
-  ('msgCode', '416', 'PHONE_OR_ID_NUMBER_INVALID', '手机号或证件号码不正确', 1),
-  ('msgCode', '417', 'CONTACT_ALREADY_EXISTS', '该联系人已存在', 1),
-  ('msgCode', '999', 'UNKNOWN_FAILURE', '未知的失败原因', 1)
+  ('msgCode', '100', 'SUCCESS', '请求成功', 1, 0),
+  ('msgCode', '101', 'INVALID_PARAMETER', '参数无效', 1, 1),
+  ('msgCode', '102', 'SIGNATURE_INVALID', '签名验证失败', 1, 2),
+  ('msgCode', '103', 'IP_NOT_ALLOWED', '该IP没有权限访问此接口', 1, 3),
+  ('msgCode', '104', 'TOO_MANY_REQUESTS', '请求过于频繁,请稍后重试', 1, 4),
+  ('msgCode', '105', 'ACCESS_DENIED', '没有权限访问此接口', 1, 5),
+  ('msgCode', '201', 'ORDER_NOT_FOUND', '该订单不存在', 1, 6),
+  ('msgCode', '202', 'ORDER_STATUS_FORBIDS_OPERATION', '当前订单状态不允许执行此操作', 1, 7),
+  ('msgCode', '203', 'SERVICE_UNAVAILABLE_NOW', '当前时间不支持此服务', 1, 8),
+  ('msgCode', '204', 'INVALID_SEAT_CLASS', '坐席无效', 1, 9),
+  ('msgCode', '205', 'INVALID_DEPARTURE_DATE', '发车日期无效', 1, 10),
+  ('msgCode', '206', 'TOO_MANY_CANCELLATIONS', '取消次数过多,取消请求已锁定', 1, 11),
+  ('msgCode', '207', 'ORDER_EXPIRED', '订单已过期', 1, 12),
+  ('msgCode', '208', 'INVALID_TRAIN_NUMBER', '车次号无效', 1, 13),
+  ('msgCode', '209', 'SEAT_SOLD_OUT', '该坐席已售完', 1, 14),
+  ('msgCode', '210', 'ACCOUNT_HAS_PENDING_ORDER', '该账号有未完成的订单,无法继续执行此操作', 1, 15),
+  ('msgCode', '211', 'DISTRIBUTOR_AUTH_FAILED', '分销商身份验证无效', 1, 16),
+  ('msgCode', '212', 'ORDER_UNPAID', '该订单未付款,无法出票', 1, 17),
+  ('msgCode', '213', 'SEAT_PRICE_MISMATCH', '坐席价格错误', 1, 18),
+  ('msgCode', '214', 'SEAT_HOLD_QUEUED', '占座排队中,请等待占座结果', 1, 19),
+  ('msgCode', '215', 'QUERY_RESULT_EXPIRED', '站站查询结果已过期,请重新查询', 1, 20),
+  ('msgCode', '216', 'TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法执行此操作', 1, 21),
+  ('msgCode', '217', 'NO_SEAT_NOT_ACCEPTED', '实际占座为无座,乘客制定不接受无座', 1, 22),
+  ('msgCode', '218', 'TEST_ORDER_DEPARTS_TOO_SOON', '测试订单不允许预定20天以内发车的车次', 1, 23),
+  ('msgCode', '219', 'GRAB_ORDER_LIMIT_REACHED', '抢票单已达预约上限', 1, 24),
+  ('msgCode', '220', 'GRAB_ORDER_OPTIONS_OVER_LIMIT', '抢票单乘客数,车次数,坐席数超过配置上限', 1, 25),
+  ('msgCode', '221', 'GRAB_CANCEL_FAILED', '抢票取消失败', 1, 26),
+  ('msgCode', '222', 'GRAB_DISABLED', '抢票功能关闭', 1, 27),
+  ('msgCode', '301', 'PASSENGER_NOT_IN_ORDER', '该订单中无此乘客', 1, 28),
+  ('msgCode', '302', 'PASSENGER_IDENTITY_MISUSED', '乘客身份信息涉嫌被他人冒用', 1, 29),
+  ('msgCode', '303', 'TICKET_STATUS_FORBIDS_OPERATION', '当前车票状态不允许执行此操作', 1, 30),
+  ('msgCode', '304', 'INVALID_PASSENGER_INFO', '乘客信息不正确', 1, 31),
+  ('msgCode', '305', 'CONFLICTING_TRIP_BOOKED', '乘客已预订过与该行程有冲突的车票', 1, 32),
+  ('msgCode', '306', 'PASSENGER_SPENDING_RESTRICTED', '乘客已被法院依法限制高消费', 1, 33),
+  ('msgCode', '307', 'DUPLICATE_BOOKING', '乘客已预订过该车次,无法重复预订', 1, 34),
+  ('msgCode', '308', 'PASSENGER_IDENTITY_UNVERIFIED', '乘客身份信息未通过验证', 1, 35),
+  ('msgCode', '309', 'REFUND_TOO_SOON_AFTER_ISSUE', '出票5分钟内无法提交退票', 1, 36),
+  ('msgCode', '310', 'REFUND_TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法申请退票', 1, 37),
+  ('msgCode', '311', 'REFUND_CHILD_TICKET_FIRST', '订单中包含儿童票,如需退票请先退儿童票', 1, 38),
+  ('msgCode', '312', 'ONLINE_REFUND_UNSUPPORTED', '不支持网上退票', 1, 39),
+  ('msgCode', '313', 'CHANGE_BLOCKED_BY_CHILD_TICKET', '订单中包含儿童票,该乘客无法改签', 1, 40),
+  ('msgCode', '314', 'CHANGE_TOO_CLOSE_TO_DEPARTURE', '距离发车时间太近,无法改签', 1, 41),
+  ('msgCode', '315', 'CHANGE_TRAIN_NOT_ON_SALE', '要改签的车次不在预售期内,无法改签', 1, 42),
+  ('msgCode', '316', 'CHANGE_UNSUPPORTED', '该订单不支持改签', 1, 43),
+  ('msgCode', '317', 'TOO_MANY_CHANGES', '改签次数过多,改签请求已锁定', 1, 44),
+  ('msgCode', '318', 'TOO_MANY_CHANGE_CANCELLATIONS', '当天取消改签次数过多,取消请求已锁定', 1, 45),
+  ('msgCode', '319', 'INSURANCE_PURCHASE_FAILED', '购保失败', 1, 46),
+  ('msgCode', '320', 'INSURANCE_REFUND_FAILED', '退保失败', 1, 47),
+  ('msgCode', '401', 'ACCOUNT_PHONE_UNVERIFIED', '购票所使用的12306账号未进行手机核验', 1, 48),
+  ('msgCode', '402', 'ACCOUNT_BANNED', '购票所使用的12306账号被封,无法执行此操作', 1, 49),
+  ('msgCode', '403', 'ACCOUNT_LOGIN_FAILED', '12306账号登录失败', 1, 50),
+  ('msgCode', '404', 'ACCOUNT_NOT_ACTIVATED', '12306账号尚未激活,请用注册时的邮箱激活后重试', 1, 51),
+  ('msgCode', '405', 'ACCOUNT_IDENTITY_UNVERIFIED', '12306账号未通过身份信息核验,请核验后重试', 1, 52),
+  ('msgCode', '406', 'ACCOUNT_LOCKED', '12306账号已被锁定', 1, 53),
+  ('msgCode', '407', 'LOGIN_CAPTCHA_INVALID', '登录验证码错误', 1, 54),
+  ('msgCode', '408', 'ACCOUNT_FORMAT_INVALID', '12306账号格式不正确', 1, 55),
+  ('msgCode', '409', 'CONTACT_LIMIT_REACHED', '12306账号常用联系人已达上限,无法继续添加', 1, 56),
+  ('msgCode', '410', 'SMS_CODE_DAILY_LIMIT_REACHED', '当日获取短信验证码次数已达上限', 1, 57),
+  ('msgCode', '411', 'EMAIL_ALREADY_REGISTERED', '邮箱已被注册', 1, 58),
+  ('msgCode', '412', 'USERNAME_ALREADY_REGISTERED', '用户名已被注册', 1, 59),
+  ('msgCode', '413', 'PHONE_ALREADY_REGISTERED', '手机号码已被注册', 1, 60),
+  ('msgCode', '414', 'ID_NUMBER_ALREADY_REGISTERED', '证件号码已被注册', 1, 61),
+  ('msgCode', '415', 'ACCOUNT_UNAVAILABLE', '12306账号不可用', 1, 62),
+  ('msgCode', '416', 'PHONE_OR_ID_NUMBER_INVALID', '手机号或证件号码不正确', 1, 63),
+  ('msgCode', '417', 'CONTACT_ALREADY_EXISTS', '该联系人已存在', 1, 64),
+  ('msgCode', '999', 'UNKNOWN_FAILURE', '未知的失败原因', 1, 65)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
--- Retire what this snapshot no longer has.
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'idType' AND code NOT IN (
+-- Retire what this snapshot no longer has: inactive, and no position.
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'idType' AND code NOT IN (
   '1',
   '2',
   '3',
   '4'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'passengerType' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'passengerType' AND code NOT IN (
   '1',
   '2',
   '3',
   '4'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'refundType' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'refundType' AND code NOT IN (
   '0',
   '1',
   '2',
@@ -319,8 +345,8 @@ WHERE active AND dictionary = 'refundType' AND code NOT IN (
   'issuefail',
   'other'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'seatClass' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'seatClass' AND code NOT IN (
   '1',
   '2',
   '3',
@@ -342,8 +368,8 @@ WHERE active AND dictionary = 'seatClass' AND code NOT IN (
   '33',
   '44'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'seatClassCode' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'seatClassCode' AND code NOT IN (
   'hardseat',
   'softseat',
   'firstseat',
@@ -359,8 +385,8 @@ WHERE active AND dictionary = 'seatClassCode' AND code NOT IN (
   'advancedsoftsleeper',
   'otherseat'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'trainClass' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'trainClass' AND code NOT IN (
   'C',
   'D',
   'KT',
@@ -374,8 +400,8 @@ WHERE active AND dictionary = 'trainClass' AND code NOT IN (
   'Z',
   'GD'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'ticketStateCode' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'ticketStateCode' AND code NOT IN (
   'N',
   'F',
   'C',
@@ -384,8 +410,8 @@ WHERE active AND dictionary = 'ticketStateCode' AND code NOT IN (
   'Y',
   'G'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'orderStatus' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'orderStatus' AND code NOT IN (
   'N',
   'B',
   'D',
@@ -396,8 +422,8 @@ WHERE active AND dictionary = 'orderStatus' AND code NOT IN (
   'T',
   'E'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'msgCode' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'msgCode' AND code NOT IN (
   '100',
   '101',
   '102',
@@ -465,8 +491,8 @@ WHERE active AND dictionary = 'msgCode' AND code NOT IN (
   '417',
   '999'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary NOT IN (
   'idType',
   'passengerType',
   'refundType',
@@ -477,8 +503,8 @@ WHERE active AND dictionary NOT IN (
   'orderStatus',
   'msgCode'
 );
-UPDATE juhe_dictionary SET active = 0
-WHERE active AND name NOT IN (
+UPDATE juhe_dictionary SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'idType',
   'passengerType',
   'refundType',

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from generator.choices import Target
-from generator.targets import docs, python, sql, typescript
+from generator.targets import docs, jsonschema, python, sql, typescript
 from generator.views import Files, MajorView, Options, Templates
 
 Render = Callable[[Templates, Sequence[MajorView], Options], Files]
@@ -15,4 +15,5 @@ TARGETS: dict[Target, Render] = {
     "typescript": typescript.render,
     "sql": sql.render,
     "docs": docs.render,
+    "jsonschema": jsonschema.render,
 }

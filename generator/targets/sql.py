@@ -7,16 +7,20 @@ from collections.abc import Sequence
 
 from generator.choices import Dialect
 from generator.errors import RenderError
-from generator.escape import utf8_length
+from generator.escape import char_length, utf8_length
 from generator.views import Files, MajorView, Options, Templates
 
 # dialect -> the literal for false (SQLite stores booleans as 0/1)
 FALSE_SQL: dict[Dialect, str] = {"postgresql": "FALSE", "sqlite": "0", "mysql": "FALSE"}
 
-# MySQL keys are VARBINARY: two of them must fit InnoDB's 3072-byte index limit.
-MYSQL_KEY_BYTES = 1024
+# MySQL keys are VARCHAR(384) in utf8mb4, counted in characters of up to 4 bytes: the two of the
+# entry table's primary key fill InnoDB's 3072-byte index limit.
+MYSQL_KEY_CHARS = 384
 # Descriptions and labels are TEXT columns, which hold at most 65,535 bytes in MySQL.
 MYSQL_TEXT_BYTES = 65_535
+# What a value is measured in against each limit: VARCHAR counts characters, TEXT bytes.
+_KEY = (MYSQL_KEY_CHARS, char_length, "characters")
+_TEXT = (MYSQL_TEXT_BYTES, utf8_length, "UTF-8 bytes")
 
 
 def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
@@ -33,7 +37,8 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
             false_sql=false_sql,
             dictionary_table=f"{prefix}dictionary",
             entry_table=f"{prefix}dictionary_entry",
-            key_bytes=MYSQL_KEY_BYTES,
+            key_chars=MYSQL_KEY_CHARS,
+            transaction=options.sql_transaction,
         )
         _check_complete(f"sql/{dialect}.sql", text)
         files[f"sql/{dialect}.sql"] = text.encode("utf-8")
@@ -53,15 +58,12 @@ def _check_complete(path: str, text: str) -> None:
 def _check_mysql_sizes(view: MajorView) -> None:
     """Fail rather than let MySQL reject or truncate a dictionary name, description, code or label."""
     for d in view.dictionaries:
-        values = [("dictionary name", d.key, MYSQL_KEY_BYTES), ("description", d.msg, MYSQL_TEXT_BYTES)]
+        values = [("dictionary name", d.key, _KEY), ("description", d.msg, _TEXT)]
         for e in d.entries:
-            values += [
-                (f"code ({e.name})", e.code, MYSQL_KEY_BYTES),
-                (f"label ({e.name})", e.label, MYSQL_TEXT_BYTES),
-            ]
-        for what, value, limit in values:
-            size = utf8_length(value)
+            values += [(f"code ({e.name})", e.code, _KEY), (f"label ({e.name})", e.label, _TEXT)]
+        for what, value, (limit, measure, unit) in values:
+            size = measure(value)
             if size > limit:
                 raise RenderError(
-                    f"sql/mysql.sql: {d.class_name}", f"a {what} of {size} UTF-8 bytes exceeds {limit}"
+                    f"sql/mysql.sql: {d.class_name}", f"a {what} of {size} {unit} exceeds {limit}"
                 )

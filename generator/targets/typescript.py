@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
-from generator.errors import RenderError
+from generator.errors import check_json
 from generator.views import Files, MajorView, Options, Templates
 
 PACKAGE = "typescript"
@@ -51,17 +50,7 @@ def _check_json(path: str, text: str, comments: bool) -> None:
     """Fail unless ``text`` is a JSON object (``comments``: as tsc reads tsconfig.json)."""
     if comments:
         text = _TRAILING_COMMA.sub(_blank, _COMMENT.sub(_blank, text))
-    try:
-        value = json.loads(text, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:  # also: NaN, an integer too long, nesting too deep
-        detail = str(exc).splitlines()[0] if str(exc) else "nesting too deep"
-        raise RenderError(path, f"generated JSON does not parse: {detail}") from None
-    if not isinstance(value, dict):
-        raise RenderError(path, "generated JSON is not an object")
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
+    check_json(path, text)
 
 
 def _blank(match: re.Match[str]) -> str:

@@ -6,7 +6,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
-from generator.escape import md_cell, needs_escape
+from generator.escape import cell_text
 from tests.targets.tsc import MARKED, find_tsc, run
 
 # Renders each Markdown file given on the command line to HTML, as GitHub-flavoured Markdown.
@@ -67,8 +67,8 @@ class Page(HTMLParser):
 
 
 def shown(value: str) -> str:
-    """How md_cell's output reads: the value itself, but each invisible character as an escape."""
-    return "".join(md_cell(ch) if needs_escape(ch) else ch for ch in value)
+    """How md_cell's output reads: the value as ``dictgen show`` prints it (``escape.cell_text``)."""
+    return cell_text(value)
 
 
 def rendered(files: list[Path]) -> list[Page]:

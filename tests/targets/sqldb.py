@@ -17,8 +17,8 @@ from pymysql.constants import CLIENT
 
 from tests.dbservers import MariaDB, Postgres
 
-DictRow = tuple[str, str, str, str, bool]  # name, description, version, sha256, active
-EntryRow = tuple[str, str, str, str, bool]  # dictionary, code, name, label, active
+DictRow = tuple[str, str, str, str, bool, int | None]  # name, description, version, sha256, active, position
+EntryRow = tuple[str, str, str, str, bool, int | None]  # dictionary, code, name, label, active, position
 State = tuple[list[DictRow], list[EntryRow]]
 NO_BACKSLASH = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"
 _counter = itertools.count()
@@ -61,9 +61,11 @@ class Db:
     def read(self) -> State:
         """Both tables, normalised to text and bools, sorted."""
         p = self.prefix
-        dicts = self.query(f"SELECT name, description, version, sha256, active FROM {p}dictionary")
-        entries = self.query(f"SELECT dictionary, code, name, label, active FROM {p}dictionary_entry")
-        return sorted(_row(r) for r in dicts), sorted(_row(r) for r in entries)
+        dicts = self.query(f"SELECT name, description, version, sha256, active, position FROM {p}dictionary")
+        entries = self.query(
+            f"SELECT dictionary, code, name, label, active, position FROM {p}dictionary_entry"
+        )
+        return sorted(map(_row, dicts), key=by_key), sorted(map(_row, entries), key=by_key)
 
     def add_downstream(self) -> None:
         """A table of ours that references every entry, as an application's orders would."""
@@ -84,9 +86,14 @@ def as_text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
-def _row(row: tuple[Any, ...]) -> tuple[str, str, str, str, bool]:
-    a, b, c, d, active = row
-    return as_text(a), as_text(b), as_text(c), as_text(d), bool(active)
+def _row(row: tuple[Any, ...]) -> tuple[str, str, str, str, bool, int | None]:
+    a, b, c, d, active, position = row
+    return as_text(a), as_text(b), as_text(c), as_text(d), bool(active), position
+
+
+def by_key(row: tuple[str, str, str, str, bool, int | None]) -> tuple[str, str]:
+    """Rows sort by their key: a dictionary's name (and description), an entry's dictionary and code."""
+    return row[0], row[1]
 
 
 def _run(cmd: Sequence[str], sql: str, env: dict[str, str] | None = None) -> None:
@@ -138,7 +145,7 @@ class MariaDb(Db):
     """A fresh database; ``via``: mariadb or pymysql, optionally with NO_BACKSLASH_ESCAPES."""
 
     dialect = "mysql"
-    key_type = "VARBINARY(1024)"
+    key_type = "VARCHAR(384) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
 
     def __init__(self, server: MariaDB, via: str, no_backslash: bool, prefix: str = "juhe_") -> None:
         super().__init__(via, prefix)

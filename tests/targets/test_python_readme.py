@@ -22,7 +22,7 @@ from generator.escape import md_cell, needs_escape
 from tests.helpers import ROOT, write_snapshot
 from tests.strategies import results, text
 
-MARKUP = set("\\`*_[]<>|~$&!#")
+MARKUP = set("\\`*_[]<>|~$&!#:")
 HOSTILE: dict[str, Any] = {
     "tips": ["t"],
     "a|b`c": {
@@ -60,29 +60,25 @@ def split_row(row: str) -> list[str]:
 
 
 def decode_cell(cell: str) -> str:
-    """The text a reader sees in a cell made by ``md_cell``; fails on any unescaped markup."""
+    """The value behind a cell made by ``md_cell``; fails on any unescaped markup or link."""
     out, i = [], 0
+    assert not re.search(r"(?i)www\.", cell), f"a link in {cell!r}"
     while i < len(cell):
-        if cell.startswith("&#32;", i):  # a space at either end, kept from a renderer's trimming
-            out.append(" ")
-            i += 5
-            continue
         ch = cell[i]
         assert ch not in MARKUP or ch == "\\", f"unescaped {ch!r} in {cell!r}"
         assert not needs_escape(ch), f"raw {ch!r} in {cell!r}"
-        if ch != "\\":
-            out.append(ch)
-            i += 1
-            continue
-        nxt = cell[i + 1]
-        width = {"x": 2, "u": 4, "U": 8}.get(nxt, 0)
-        if width:
-            out.append(chr(int(cell[i + 2 : i + 2 + width], 16)))
-        else:
-            out.append({"n": "\n", "r": "\r", "t": "\t"}.get(nxt, nxt))
-            assert nxt in "nrt" or nxt in MARKUP, f"stray backslash in {cell!r}"
-        i += 2 + width
-    return "".join(out)
+        if ch == "\\":
+            assert cell[i + 1] in MARKUP | {"."}, f"stray backslash in {cell!r}"
+            ch, i = cell[i + 1], i + 1
+        out.append(ch)
+        i += 1
+    return unprintable("".join(out))
+
+
+def unprintable(text: str) -> str:
+    """The value ``escape.cell_text`` spelled as ``text``."""
+    spelled = re.compile(r"\\(\\|u[0-9a-f]{4}|U[0-9a-f]{8})")
+    return spelled.sub(lambda m: "\\" if m[1] == "\\" else chr(int(m[1][1:], 16)), text)
 
 
 def _tables(readme: str) -> list[list[list[str]]]:
@@ -129,16 +125,17 @@ def test_md_cell_round_trips_and_leaves_no_markup(value: str) -> None:
 def test_md_cell_escapes_table_and_html_syntax() -> None:
     assert md_cell("a|b") == "a\\|b" and md_cell("`x`") == "\\`x\\`"
     assert md_cell("<script>") == "\\<script\\>" and md_cell("&amp;") == "\\&amp;"
-    assert md_cell("1\n2\u2028") == "1\\n2\\u2028" and md_cell("\\|") == "\\\\\\|"
+    assert md_cell("1\n2\u2028") == "1\\\\u000a2\\\\u2028" and md_cell("\\|") == "\\\\\\\\\\|"
     assert md_cell("硬座, 二等座 (G) 1.5") == "硬座, 二等座 (G) 1.5"  # readable text stays as it is
-    assert md_cell(" # a ") == "&#32;\\# a&#32;" and md_cell("  ") == "&#32;&#32;"
+    assert md_cell(" # a ") == "\\\\u0020\\# a\\\\u0020" and md_cell("\u3164") == "\\\\u3164"
+    assert md_cell("https://x.example WWW.y") == "https\\://x.example WWW\\.y"  # no autolink
 
 
 def test_hostile_keys_and_descriptions_stay_in_their_cells(tmp_path: Path) -> None:
     folder = _render(tmp_path, HOSTILE)
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert "<script>" not in readme
-    assert "| x\\ny\\<img src=x\\> | \\[link\\](javascript:alert(1)) \\*em\\* " in readme
+    assert "| x\\\\u000ay\\<img src=x\\> | \\[link\\](javascript\\:alert(1)) \\*em\\* " in readme
     assert_readme_matches(readme, [HOSTILE])
 
 

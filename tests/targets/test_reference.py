@@ -27,6 +27,10 @@ HOSTILE: dict[str, Any] = {
         "data": {" 1 ": "硬|座`<b>", "#2": "line\nbreak", "\u202e": "\x1b[31m"},
     },
     "empty": {"msg": "", "data": {}},
+    "Empty": {
+        "msg": "key=secret?",
+        "data": {"a;key=1": "x key=abc", "https://x.example/a_b": "www.y.example"},
+    },
 }
 
 
@@ -92,7 +96,7 @@ def test_hostile_values_stay_in_their_cells_headings_and_paragraphs(tmp_path: Pa
     assert set(files) == {"docs/README.md", "docs/v1.md"} and files["docs/README.md"] == files["docs/v1.md"]
     [page] = rendered([tmp_path / "out" / "docs" / "README.md"])
     assert_page(page, HOSTILE, tmp_path)
-    assert page.tables[0][2][1][0] == " - not a list "  # spaces at either end survive the table
+    assert page.tables[0][2][1][0] == "\\u0020- not a list\\u0020"  # spaces at either end show
 
 
 @pytest.mark.node
@@ -196,3 +200,29 @@ def test_show_keeps_hostile_values_on_their_line_and_escaped(tmp_path: Path) -> 
 def test_show_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
     result = dictgen(*args)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
+
+
+def test_show_prints_values_that_look_like_keys_as_they_are(tmp_path: Path) -> None:
+    write_snapshot(tmp_path / "snapshots", "1.0.0", HOSTILE)
+    (tmp_path / "pyproject.toml").write_text("[tool.dictgen]\nbuiltin_names = false\n", encoding="utf-8")
+    shown_json = json.loads(dictgen("show", "--format", "json", cwd=tmp_path).stdout)
+    [dictionary] = [d for d in shown_json["dictionaries"] if d["key"] == "Empty"]
+    assert dictionary["description"] == "key=secret?"
+    assert (dictionary["entries"][0]["code"], dictionary["entries"][0]["label"]) == ("a;key=1", "x key=abc")
+    assert shown_json["tips"] == HOSTILE["tips"]
+    table = dictgen("show", cwd=tmp_path).stdout
+    assert "x key=abc" in table and "1. # not a heading" in table
+
+
+def test_show_prefers_a_key_to_another_dictionary_class_name(tmp_path: Path) -> None:
+    # "Empty" is one dictionary's key and, as a class name, another's ("empty" -> Empty).
+    write_snapshot(tmp_path / "snapshots", "1.0.0", HOSTILE)
+    (tmp_path / "pyproject.toml").write_text("[tool.dictgen]\nbuiltin_names = false\n", encoding="utf-8")
+    result = json.loads(dictgen("show", "Empty", "--format", "json", cwd=tmp_path).stdout)
+    assert [d["key"] for d in result["dictionaries"]] == ["Empty"] and "tips" not in result
+
+
+def test_show_on_a_terminal_that_is_not_utf8_prints_escapes() -> None:
+    result = dictgen("show", "idType", env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert "\\u8eab\\u4efd\\u8bc1" in result.stdout  # 身份证

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.choices import DIALECTS
+from generator.choices import DIALECTS, SQL_TRANSACTIONS, SqlTransaction
 from generator.config import Settings
 from generator.curated import load_curated
 from generator.escape import sql_str
@@ -22,7 +22,7 @@ from generator.snapshot import load_snapshots, newest_per_major
 from tests.dbservers import MariaDB, Postgres
 from tests.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
 from tests.strategies import results, text
-from tests.targets.sqldb import Db, DictRow, EntryRow, State, as_text, databases
+from tests.targets.sqldb import Db, DictRow, EntryRow, State, as_text, by_key, databases
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -39,10 +39,17 @@ class Seed:
     names: Names
 
 
-def render_seed(snapshots: Path, names: Path, prefix: str = "juhe_") -> Seed:
+def render_seed(
+    snapshots: Path, names: Path, prefix: str = "juhe_", transaction: SqlTransaction = "own"
+) -> Seed:
     """Render the SQL target in-process for the newest snapshot in ``snapshots``."""
     settings = Settings(
-        snapshots=snapshots, names=names, targets=("sql",), sql_prefix=prefix, builtin_names=False
+        snapshots=snapshots,
+        names=names,
+        targets=("sql",),
+        sql_prefix=prefix,
+        sql_transaction=transaction,
+        builtin_names=False,
     )
     files = planned(settings)
     sql: dict[str, str] = {d: files[f"sql/{d}.sql"].decode("utf-8") for d in DIALECTS}
@@ -50,26 +57,27 @@ def render_seed(snapshots: Path, names: Path, prefix: str = "juhe_") -> Seed:
     return Seed(sql, snap, assign(snap, load_curated(names)))
 
 
-def seed_of(result: dict[str, Any], version: str) -> Seed:
+def seed_of(result: dict[str, Any], version: str, transaction: SqlTransaction = "own") -> Seed:
     """Render the seeds of ``result`` as snapshot ``version`` (no curated names)."""
     with tempfile.TemporaryDirectory() as tmp:
         write_snapshot(Path(tmp) / "snapshots", version, result)
-        return render_seed(Path(tmp) / "snapshots", Path(tmp) / "names.toml")
+        return render_seed(Path(tmp) / "snapshots", Path(tmp) / "names.toml", transaction=transaction)
 
 
 def expected(seeds: Sequence[Seed]) -> State:
-    """The tables after applying ``seeds`` in order: newest rows active, older ones retired."""
+    """The tables after applying ``seeds`` in order: newest rows active at their position, older retired."""
     dicts: dict[str, DictRow] = {}
     entries: dict[tuple[str, str], EntryRow] = {}
     for seed in seeds:
-        dicts = {k: (*row[:4], False) for k, row in dicts.items()}
-        entries = {k: (*row[:4], False) for k, row in entries.items()}
+        dicts = {k: (*row[:4], False, None) for k, row in dicts.items()}
+        entries = {k: (*row[:4], False, None) for k, row in entries.items()}
         snap = seed.snapshot
-        for d in snap.dictionaries:
-            dicts[d.key] = (d.key, d.msg, str(snap.version), snap.sha256, True)
-            for e in d.entries:
-                entries[d.key, e.code] = (d.key, e.code, seed.names.members[d.key][e.code], e.label, True)
-    return sorted(dicts.values()), sorted(entries.values())
+        for i, d in enumerate(snap.dictionaries):
+            dicts[d.key] = (d.key, d.msg, str(snap.version), snap.sha256, True, i)
+            for j, e in enumerate(d.entries):
+                name = seed.names.members[d.key][e.code]
+                entries[d.key, e.code] = (d.key, e.code, name, e.label, True, j)
+    return sorted(dicts.values(), key=by_key), sorted(entries.values(), key=by_key)
 
 
 # --- the scenario ------------------------------------------------------------------------
@@ -131,12 +139,16 @@ def upgrades(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
 
 @pytest.mark.db
 @FAST
-@given(upgrades())
+@given(upgrades(), st.sampled_from(SQL_TRANSACTIONS), st.sampled_from(SQL_TRANSACTIONS))
 def test_hostile_dictionaries_round_trip(
-    postgres: Postgres, mariadb: MariaDB, pair: tuple[dict[str, Any], dict[str, Any]]
+    postgres: Postgres,
+    mariadb: MariaDB,
+    pair: tuple[dict[str, Any], dict[str, Any]],
+    first: SqlTransaction,
+    then: SqlTransaction,
 ) -> None:
     """Hostile names, codes, labels and msgs come back exactly, and upgrades retire, on every way."""
-    old, new = seed_of(pair[0], "1.0.0"), seed_of(pair[1], "1.1.0")
+    old, new = seed_of(pair[0], "1.0.0", first), seed_of(pair[1], "1.1.0", then)
     with tempfile.TemporaryDirectory() as folder:
         for db in databases(postgres, mariadb, Path(folder)):
             check_upgrade(db, old, new)
@@ -184,13 +196,15 @@ def test_unsafe_prefix_in_pyproject_is_an_error(tmp_path: Path) -> None:
 def test_oversized_mysql_key_is_an_error(tmp_path: Path) -> None:
     """A code longer than the MySQL key columns hold fails the render instead of being truncated."""
     result = sample_result()
-    result["idType"]["data"]["码" * 400] = "太长"
+    result["idType"]["data"]["码" * 385] = "太长"
     write_snapshot(tmp_path / "snapshots", "1.0.0", result)
     proc = dictgen(
         "generate", "--target", "sql", "--snapshots", tmp_path / "snapshots", "--out", tmp_path / "o"
     )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: sql/mysql.sql: IdType: a code (TAI_ZHANG) of 1200 UTF-8 bytes")
+    assert proc.stderr.startswith(
+        "error: sql/mysql.sql: IdType: a code (TAI_ZHANG) of 385 characters exceeds 384"
+    )
     assert not (tmp_path / "o").exists()
 
 

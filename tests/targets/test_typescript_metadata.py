@@ -30,7 +30,8 @@ def expected_rows(result: dict[str, Any], folder: Path) -> list[list[str]]:
         cls, members = names[key]
         pairs = zip(members, value["data"].items(), strict=True)
         values = "\n".join(f"{name} {shown(code)}: {shown(label)}" for name, (code, label) in pairs)
-        rows.append([cls, shown(key), shown(value["msg"]), str(len(value["data"])), values])
+        # The cell ends in ": " when the last label is empty, and a renderer trims a cell.
+        rows.append([cls, shown(key), shown(value["msg"]), str(len(value["data"])), values.rstrip(" ")])
     return rows
 
 

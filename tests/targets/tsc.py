@@ -21,6 +21,8 @@ TSC = NODE_MODULES / "typescript" / "bin" / "tsc"
 TSC_OLDEST = NODE_MODULES / "typescript-5.8" / "bin" / "tsc"  # the floor of the package's range; has node10
 ESBUILD = NODE_MODULES / "esbuild" / "bin" / "esbuild"
 MARKED = NODE_MODULES / "marked"
+AJV = NODE_MODULES / "ajv"  # validates payloads against the generated JSON Schema
+JSON_SCHEMA_TO_TS = NODE_MODULES / "json-schema-to-typescript"
 STRICT = {"strict": True, "isolatedModules": True, "verbatimModuleSyntax": True, "types": []}
 MODES: dict[str, dict[str, Any]] = {
     "nodenext": {"module": "nodenext", "moduleResolution": "nodenext"},
@@ -62,7 +64,7 @@ process.stdout.write(JSON.stringify(out));
 
 def find_tsc() -> Path:
     """The pinned compiler, installed with the other tools by tooling/node-deps.sh when one is missing."""
-    if not all(tool.exists() for tool in (TSC, TSC_OLDEST, ESBUILD, MARKED)):
+    if not all(tool.exists() for tool in (TSC, TSC_OLDEST, ESBUILD, MARKED, AJV, JSON_SCHEMA_TO_TS)):
         subprocess.run(["bash", str(TOOLING / "node-deps.sh")], check=True, timeout=600)
     return TSC
 

@@ -2,83 +2,145 @@
 -- (sha256 203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9). Do not edit: run `dictgen generate`.
 --
 -- MySQL/MariaDB seed of the Juhe grabTicket data dictionary. It creates juhe_dictionary
--- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot, and
--- sets active = FALSE on rows the snapshot no longer has: they are retired, never
--- deleted, so rows that reference them survive. Running it again changes nothing.
+-- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
+-- its position (0-based, in upstream order), and sets active = FALSE, position = NULL on
+-- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
+-- survive. Running it again changes nothing.
 
--- Names and codes are VARBINARY: compared byte for byte, so 'a', 'A' and 'a ' stay distinct.
--- CREATE TABLE commits implicitly in MySQL, so the tables come before the transaction.
+-- Names and codes are VARCHAR(384) in utf8mb4's binary NO PAD collation: strings compared byte
+-- for byte, so 'a', 'A' and 'a ' stay distinct. MariaDB (10.2+) calls it utf8mb4_nopad_bin, MySQL
+-- (8.0.17+) utf8mb4_0900_bin: the seed picks the one the server has, so it prepares its CREATE and
+-- ALTER TABLE statements from strings. They commit implicitly, so they come first, and every data
+-- change after them runs in one transaction.
 SET NAMES utf8mb4;
+SET @juhe_dictionary_collation = (
+  SELECT COLLATION_NAME FROM information_schema.COLLATIONS
+  WHERE COLLATION_NAME IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin') ORDER BY COLLATION_NAME DESC LIMIT 1
+);
+SET @juhe_dictionary_key = CONCAT('VARCHAR(384) CHARACTER SET utf8mb4 COLLATE ', @juhe_dictionary_collation, ' NOT NULL');
 
-CREATE TABLE IF NOT EXISTS juhe_dictionary (
-  name VARBINARY(1024) NOT NULL PRIMARY KEY,
-  description TEXT NOT NULL,
-  version VARCHAR(32) NOT NULL,
-  sha256 CHAR(64) NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+SET @juhe_dictionary_ddl = CONCAT(
+  'CREATE TABLE IF NOT EXISTS juhe_dictionary (',
+  'name ', @juhe_dictionary_key, ' PRIMARY KEY, description TEXT NOT NULL, version VARCHAR(32) NOT NULL, ',
+  'sha256 CHAR(64) NOT NULL, active BOOLEAN NOT NULL DEFAULT TRUE, position INT NULL',
+  ') ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
 
-CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
-  dictionary VARBINARY(1024) NOT NULL,
-  code VARBINARY(1024) NOT NULL,
-  name TEXT NOT NULL,
-  label TEXT NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE,
-  PRIMARY KEY (dictionary, code),
-  FOREIGN KEY (dictionary) REFERENCES juhe_dictionary (name)
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+SET @juhe_dictionary_ddl = CONCAT(
+  'CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (',
+  'dictionary ', @juhe_dictionary_key, ', code ', @juhe_dictionary_key, ', name TEXT NOT NULL, label TEXT NOT NULL, ',
+  'active BOOLEAN NOT NULL DEFAULT TRUE, position INT NULL, PRIMARY KEY (dictionary, code), ',
+  'FOREIGN KEY (dictionary) REFERENCES juhe_dictionary (name)',
+  ') ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+
+-- Tables made by the seeds of dictgen 0.1 have VARBINARY names and codes and no position column.
+-- Each step below changes them only where information_schema shows it is needed (else it runs
+-- DO 0): @juhe_dictionary_convert counts the key columns of another type. The foreign key between the
+-- two tables would block the type change: it is dropped first and added back last.
+SET @juhe_dictionary_convert = (
+  SELECT COUNT(*) FROM information_schema.COLUMNS
+  WHERE TABLE_SCHEMA = DATABASE()
+    AND NOT (DATA_TYPE = 'varchar' AND CHARACTER_MAXIMUM_LENGTH = 384 AND COLLATION_NAME <=> @juhe_dictionary_collation)
+    AND ((TABLE_NAME = 'juhe_dictionary' AND COLUMN_NAME = 'name')
+      OR (TABLE_NAME = 'juhe_dictionary_entry' AND COLUMN_NAME IN ('dictionary', 'code')))
+);
+SET @juhe_dictionary_ddl = (
+  SELECT IFNULL(MAX(CONCAT('ALTER TABLE juhe_dictionary_entry DROP FOREIGN KEY `', REPLACE(CONSTRAINT_NAME, '`', '``'), '`')), 'DO 0')
+  FROM information_schema.REFERENTIAL_CONSTRAINTS
+  WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'juhe_dictionary_entry'
+    AND REFERENCED_TABLE_NAME = 'juhe_dictionary' AND @juhe_dictionary_convert > 0
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+SET @juhe_dictionary_ddl = (
+  SELECT IFNULL(CONCAT('ALTER TABLE juhe_dictionary ', NULLIF(CONCAT_WS(', ',
+    IF(@juhe_dictionary_convert, CONCAT('MODIFY name ', @juhe_dictionary_key), NULL),
+    IF(SUM(COLUMN_NAME = 'position'), NULL, 'ADD COLUMN position INT NULL')
+  ), '')), 'DO 0')
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'juhe_dictionary'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+SET @juhe_dictionary_ddl = (
+  SELECT IFNULL(CONCAT('ALTER TABLE juhe_dictionary_entry ', NULLIF(CONCAT_WS(', ',
+    IF(@juhe_dictionary_convert, CONCAT('MODIFY dictionary ', @juhe_dictionary_key, ', MODIFY code ', @juhe_dictionary_key), NULL),
+    IF(SUM(COLUMN_NAME = 'position'), NULL, 'ADD COLUMN position INT NULL')
+  ), '')), 'DO 0')
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'juhe_dictionary_entry'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+SET @juhe_dictionary_ddl = (
+  SELECT IF(COUNT(*), 'DO 0', 'ALTER TABLE juhe_dictionary_entry ADD FOREIGN KEY (dictionary) REFERENCES juhe_dictionary (name)')
+  FROM information_schema.REFERENTIAL_CONSTRAINTS
+  WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'juhe_dictionary_entry'
+    AND REFERENCED_TABLE_NAME = 'juhe_dictionary'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+DEALLOCATE PREPARE juhe_dictionary_ddl;
+SET @juhe_dictionary_collation = NULL, @juhe_dictionary_key = NULL, @juhe_dictionary_convert = NULL, @juhe_dictionary_ddl = NULL;
 
 START TRANSACTION;
 
 -- class: msg ending in a backslash \\
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('class', _utf8mb4 X'6D736720656E64696E6720696E2061206261636B736C617368205C', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('class', _utf8mb4 X'6D736720656E64696E6720696E2061206261636B736C617368205C', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE, 0)
 ON DUPLICATE KEY UPDATE
-  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE,
+  position = VALUES(position);
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('class', '__proto__', 'PROTO', 'proto', TRUE),
-  ('class', 'None', 'NONE', _utf8mb4 X'0D0A', TRUE),
-  ('class', '0', 'CODE_0', '''', TRUE),
-  ('class', ' 1', 'CODE_1', _utf8mb4 X'5C27', TRUE),
-  ('class', '01', 'CODE_01', '$$', TRUE),
-  ('class', 'é', 'S', '%s', TRUE),
-  ('class', _utf8mb4 X'65CC81', 'YING_ZUO', '硬座', TRUE),
-  ('class', '_missing_', 'MISSING', '硬座', TRUE)
-ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE;
+  ('class', '__proto__', 'PROTO', 'proto', TRUE, 0),
+  ('class', 'None', 'NONE', _utf8mb4 X'0D0A', TRUE, 1),
+  ('class', '0', 'CODE_0', '''', TRUE, 2),
+  ('class', ' 1', 'CODE_1', _utf8mb4 X'5C27', TRUE, 3),
+  ('class', '01', 'CODE_01', '$$', TRUE, 4),
+  ('class', 'é', 'S', '%s', TRUE, 5),
+  ('class', _utf8mb4 X'65CC81', 'YING_ZUO', '硬座', TRUE, 6),
+  ('class', '_missing_', 'MISSING', '硬座', TRUE, 7)
+ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE, position = VALUES(position);
 
 -- __init__: """ docstring breaker
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('__init__', '""" docstring breaker', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('__init__', '""" docstring breaker', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE, 1)
 ON DUPLICATE KEY UPDATE
-  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE,
+  position = VALUES(position);
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('__init__', 'constructor', 'CONSTRUCTOR', '*/', TRUE),
-  ('__init__', 'toString', 'TO_STRING', _utf8mb4 X'E281A678E281A9', TRUE),
-  ('__init__', 'hasOwnProperty', 'HAS_OWN_PROPERTY', '😀', TRUE)
-ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE;
+  ('__init__', 'constructor', 'CONSTRUCTOR', '*/', TRUE, 0),
+  ('__init__', 'toString', 'TO_STRING', _utf8mb4 X'E281A678E281A9', TRUE, 1),
+  ('__init__', 'hasOwnProperty', 'HAS_OWN_PROPERTY', '😀', TRUE, 2)
+ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE, position = VALUES(position);
 
 -- tips2: 
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('tips2', '', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('tips2', '', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE, 2)
 ON DUPLICATE KEY UPDATE
-  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE;
+  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE,
+  position = VALUES(position);
 
 -- 座位:  spaces 
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('座位', ' spaces ', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('座位', ' spaces ', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE, 3)
 ON DUPLICATE KEY UPDATE
-  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE,
+  position = VALUES(position);
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('座位', '1', 'LEADING', ' leading', TRUE),
-  ('座位', '2', 'TRAILING', 'trailing ', TRUE)
-ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE;
+  ('座位', '1', 'LEADING', ' leading', TRUE, 0),
+  ('座位', '2', 'TRAILING', 'trailing ', TRUE, 1)
+ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE, position = VALUES(position);
 
--- Retire what this snapshot no longer has.
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'class' AND code NOT IN (
+-- Retire what this snapshot no longer has: inactive, and no position.
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'class' AND code NOT IN (
   '__proto__',
   'None',
   '0',
@@ -88,28 +150,28 @@ WHERE active AND dictionary = 'class' AND code NOT IN (
   _utf8mb4 X'65CC81',
   '_missing_'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = '__init__' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = '__init__' AND code NOT IN (
   'constructor',
   'toString',
   'hasOwnProperty'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'tips2';
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = '座位' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'tips2';
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = '座位' AND code NOT IN (
   '1',
   '2'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary NOT IN (
   'class',
   '__init__',
   'tips2',
   '座位'
 );
-UPDATE juhe_dictionary SET active = FALSE
-WHERE active AND name NOT IN (
+UPDATE juhe_dictionary SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'class',
   '__init__',
   'tips2',

@@ -2,9 +2,10 @@
 -- (sha256 203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9). Do not edit: run `dictgen generate`.
 --
 -- PostgreSQL seed of the Juhe grabTicket data dictionary. It creates juhe_dictionary
--- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot, and
--- sets active = FALSE on rows the snapshot no longer has: they are retired, never
--- deleted, so rows that reference them survive. Running it again changes nothing.
+-- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
+-- its position (0-based, in upstream order), and sets active = FALSE, position = NULL on
+-- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
+-- survive. Running it again changes nothing.
 
 -- Needs a UTF8 database; the literals are exact whatever standard_conforming_strings is.
 SET client_encoding = 'UTF8';
@@ -15,7 +16,8 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary (
   description TEXT NOT NULL,
   version TEXT NOT NULL,
   sha256 TEXT NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  position INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
@@ -24,75 +26,88 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
   name TEXT NOT NULL,
   label TEXT NOT NULL,
   active BOOLEAN NOT NULL DEFAULT TRUE,
+  position INTEGER,
   PRIMARY KEY (dictionary, code)
 );
 
+-- Tables made by the seeds of dictgen 0.1 have no position column.
+ALTER TABLE juhe_dictionary ADD COLUMN IF NOT EXISTS position INTEGER;
+ALTER TABLE juhe_dictionary_entry ADD COLUMN IF NOT EXISTS position INTEGER;
+
 -- class: msg ending in a backslash \\
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('class', E'msg ending in a backslash \\', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('class', E'msg ending in a backslash \\', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE, 0)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('class', '__proto__', 'PROTO', 'proto', TRUE),
-  ('class', 'None', 'NONE', E'\r\n', TRUE),
-  ('class', '0', 'CODE_0', '''', TRUE),
-  ('class', ' 1', 'CODE_1', E'\\''', TRUE),
-  ('class', '01', 'CODE_01', '$$', TRUE),
-  ('class', 'é', 'S', '%s', TRUE),
-  ('class', E'e\u0301', 'YING_ZUO', '硬座', TRUE),
-  ('class', '_missing_', 'MISSING', '硬座', TRUE)
+  ('class', '__proto__', 'PROTO', 'proto', TRUE, 0),
+  ('class', 'None', 'NONE', E'\r\n', TRUE, 1),
+  ('class', '0', 'CODE_0', '''', TRUE, 2),
+  ('class', ' 1', 'CODE_1', E'\\''', TRUE, 3),
+  ('class', '01', 'CODE_01', '$$', TRUE, 4),
+  ('class', 'é', 'S', '%s', TRUE, 5),
+  ('class', E'e\u0301', 'YING_ZUO', '硬座', TRUE, 6),
+  ('class', '_missing_', 'MISSING', '硬座', TRUE, 7)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- __init__: """ docstring breaker
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('__init__', '""" docstring breaker', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('__init__', '""" docstring breaker', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE, 1)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('__init__', 'constructor', 'CONSTRUCTOR', '*/', TRUE),
-  ('__init__', 'toString', 'TO_STRING', E'\u2066x\u2069', TRUE),
-  ('__init__', 'hasOwnProperty', 'HAS_OWN_PROPERTY', '😀', TRUE)
+  ('__init__', 'constructor', 'CONSTRUCTOR', '*/', TRUE, 0),
+  ('__init__', 'toString', 'TO_STRING', E'\u2066x\u2069', TRUE, 1),
+  ('__init__', 'hasOwnProperty', 'HAS_OWN_PROPERTY', '😀', TRUE, 2)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- tips2: 
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('tips2', '', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('tips2', '', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE, 2)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
 
 -- 座位:  spaces 
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('座位', ' spaces ', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('座位', ' spaces ', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', TRUE, 3)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('座位', '1', 'LEADING', ' leading', TRUE),
-  ('座位', '2', 'TRAILING', 'trailing ', TRUE)
+  ('座位', '1', 'LEADING', ' leading', TRUE, 0),
+  ('座位', '2', 'TRAILING', 'trailing ', TRUE, 1)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
--- Retire what this snapshot no longer has.
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'class' AND code NOT IN (
+-- Retire what this snapshot no longer has: inactive, and no position.
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'class' AND code NOT IN (
   '__proto__',
   'None',
   '0',
@@ -102,28 +117,28 @@ WHERE active AND dictionary = 'class' AND code NOT IN (
   E'e\u0301',
   '_missing_'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = '__init__' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = '__init__' AND code NOT IN (
   'constructor',
   'toString',
   'hasOwnProperty'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'tips2';
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = '座位' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'tips2';
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = '座位' AND code NOT IN (
   '1',
   '2'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary NOT IN (
   'class',
   '__init__',
   'tips2',
   '座位'
 );
-UPDATE juhe_dictionary SET active = FALSE
-WHERE active AND name NOT IN (
+UPDATE juhe_dictionary SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'class',
   '__init__',
   'tips2',

@@ -2,10 +2,16 @@
 -- (sha256 203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9). Do not edit: run `dictgen generate`.
 --
 -- SQLite seed of the Juhe grabTicket data dictionary. It creates juhe_dictionary
--- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot, and
--- sets active = 0 on rows the snapshot no longer has: they are retired, never
--- deleted, so rows that reference them survive. Running it again changes nothing.
+-- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
+-- its position (0-based, in upstream order), and sets active = 0, position = NULL on
+-- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
+-- survive. Running it again changes nothing.
 
+-- Tables made by the seeds of dictgen 0.1 have no position column, and SQLite cannot add one
+-- only when it is missing: on such a database every INSERT and UPDATE below fails ("no column
+-- named position") and nothing changes. Add the columns once, then run this seed:
+--   ALTER TABLE juhe_dictionary ADD COLUMN position INTEGER;
+--   ALTER TABLE juhe_dictionary_entry ADD COLUMN position INTEGER;
 BEGIN;
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary (
@@ -13,7 +19,8 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary (
   description TEXT NOT NULL,
   version TEXT NOT NULL,
   sha256 TEXT NOT NULL,
-  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  position INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
@@ -22,75 +29,84 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
   name TEXT NOT NULL,
   label TEXT NOT NULL,
   active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  position INTEGER,
   PRIMARY KEY (dictionary, code)
 );
 
 -- class: msg ending in a backslash \\
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('class', 'msg ending in a backslash \', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('class', 'msg ending in a backslash \', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', 1, 0)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('class', '__proto__', 'PROTO', 'proto', 1),
-  ('class', 'None', 'NONE', (char(13) || char(10)), 1),
-  ('class', '0', 'CODE_0', '''', 1),
-  ('class', ' 1', 'CODE_1', '\''', 1),
-  ('class', '01', 'CODE_01', '$$', 1),
-  ('class', 'é', 'S', '%s', 1),
-  ('class', ('e' || char(769)), 'YING_ZUO', '硬座', 1),
-  ('class', '_missing_', 'MISSING', '硬座', 1)
+  ('class', '__proto__', 'PROTO', 'proto', 1, 0),
+  ('class', 'None', 'NONE', (char(13) || char(10)), 1, 1),
+  ('class', '0', 'CODE_0', '''', 1, 2),
+  ('class', ' 1', 'CODE_1', '\''', 1, 3),
+  ('class', '01', 'CODE_01', '$$', 1, 4),
+  ('class', 'é', 'S', '%s', 1, 5),
+  ('class', ('e' || char(769)), 'YING_ZUO', '硬座', 1, 6),
+  ('class', '_missing_', 'MISSING', '硬座', 1, 7)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- __init__: """ docstring breaker
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('__init__', '""" docstring breaker', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('__init__', '""" docstring breaker', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', 1, 1)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('__init__', 'constructor', 'CONSTRUCTOR', '*/', 1),
-  ('__init__', 'toString', 'TO_STRING', (char(8294) || 'x' || char(8297)), 1),
-  ('__init__', 'hasOwnProperty', 'HAS_OWN_PROPERTY', '😀', 1)
+  ('__init__', 'constructor', 'CONSTRUCTOR', '*/', 1, 0),
+  ('__init__', 'toString', 'TO_STRING', (char(8294) || 'x' || char(8297)), 1, 1),
+  ('__init__', 'hasOwnProperty', 'HAS_OWN_PROPERTY', '😀', 1, 2)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- tips2: 
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('tips2', '', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('tips2', '', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', 1, 2)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
 
 -- 座位:  spaces 
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('座位', ' spaces ', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('座位', ' spaces ', '1.0.0', '203503fb6989af9f4c89da938ed750e4cf6a11e6841d5c137a87d809437269b9', 1, 3)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('座位', '1', 'LEADING', ' leading', 1),
-  ('座位', '2', 'TRAILING', 'trailing ', 1)
+  ('座位', '1', 'LEADING', ' leading', 1, 0),
+  ('座位', '2', 'TRAILING', 'trailing ', 1, 1)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
--- Retire what this snapshot no longer has.
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'class' AND code NOT IN (
+-- Retire what this snapshot no longer has: inactive, and no position.
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'class' AND code NOT IN (
   '__proto__',
   'None',
   '0',
@@ -100,28 +116,28 @@ WHERE active AND dictionary = 'class' AND code NOT IN (
   ('e' || char(769)),
   '_missing_'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = '__init__' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = '__init__' AND code NOT IN (
   'constructor',
   'toString',
   'hasOwnProperty'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'tips2';
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = '座位' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'tips2';
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = '座位' AND code NOT IN (
   '1',
   '2'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary NOT IN (
   'class',
   '__init__',
   'tips2',
   '座位'
 );
-UPDATE juhe_dictionary SET active = 0
-WHERE active AND name NOT IN (
+UPDATE juhe_dictionary SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'class',
   '__init__',
   'tips2',

@@ -2,78 +2,138 @@
 -- (sha256 a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28). Do not edit: run `dictgen generate`.
 --
 -- MySQL/MariaDB seed of the Juhe grabTicket data dictionary. It creates juhe_dictionary
--- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot, and
--- sets active = FALSE on rows the snapshot no longer has: they are retired, never
--- deleted, so rows that reference them survive. Running it again changes nothing.
+-- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
+-- its position (0-based, in upstream order), and sets active = FALSE, position = NULL on
+-- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
+-- survive. Running it again changes nothing.
 
--- Names and codes are VARBINARY: compared byte for byte, so 'a', 'A' and 'a ' stay distinct.
--- CREATE TABLE commits implicitly in MySQL, so the tables come before the transaction.
+-- Names and codes are VARCHAR(384) in utf8mb4's binary NO PAD collation: strings compared byte
+-- for byte, so 'a', 'A' and 'a ' stay distinct. MariaDB (10.2+) calls it utf8mb4_nopad_bin, MySQL
+-- (8.0.17+) utf8mb4_0900_bin: the seed picks the one the server has, so it prepares its CREATE and
+-- ALTER TABLE statements from strings. They commit implicitly, so they come first, and every data
+-- change after them runs in one transaction.
 SET NAMES utf8mb4;
+SET @juhe_dictionary_collation = (
+  SELECT COLLATION_NAME FROM information_schema.COLLATIONS
+  WHERE COLLATION_NAME IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin') ORDER BY COLLATION_NAME DESC LIMIT 1
+);
+SET @juhe_dictionary_key = CONCAT('VARCHAR(384) CHARACTER SET utf8mb4 COLLATE ', @juhe_dictionary_collation, ' NOT NULL');
 
-CREATE TABLE IF NOT EXISTS juhe_dictionary (
-  name VARBINARY(1024) NOT NULL PRIMARY KEY,
-  description TEXT NOT NULL,
-  version VARCHAR(32) NOT NULL,
-  sha256 CHAR(64) NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+SET @juhe_dictionary_ddl = CONCAT(
+  'CREATE TABLE IF NOT EXISTS juhe_dictionary (',
+  'name ', @juhe_dictionary_key, ' PRIMARY KEY, description TEXT NOT NULL, version VARCHAR(32) NOT NULL, ',
+  'sha256 CHAR(64) NOT NULL, active BOOLEAN NOT NULL DEFAULT TRUE, position INT NULL',
+  ') ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
 
-CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
-  dictionary VARBINARY(1024) NOT NULL,
-  code VARBINARY(1024) NOT NULL,
-  name TEXT NOT NULL,
-  label TEXT NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE,
-  PRIMARY KEY (dictionary, code),
-  FOREIGN KEY (dictionary) REFERENCES juhe_dictionary (name)
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+SET @juhe_dictionary_ddl = CONCAT(
+  'CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (',
+  'dictionary ', @juhe_dictionary_key, ', code ', @juhe_dictionary_key, ', name TEXT NOT NULL, label TEXT NOT NULL, ',
+  'active BOOLEAN NOT NULL DEFAULT TRUE, position INT NULL, PRIMARY KEY (dictionary, code), ',
+  'FOREIGN KEY (dictionary) REFERENCES juhe_dictionary (name)',
+  ') ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+
+-- Tables made by the seeds of dictgen 0.1 have VARBINARY names and codes and no position column.
+-- Each step below changes them only where information_schema shows it is needed (else it runs
+-- DO 0): @juhe_dictionary_convert counts the key columns of another type. The foreign key between the
+-- two tables would block the type change: it is dropped first and added back last.
+SET @juhe_dictionary_convert = (
+  SELECT COUNT(*) FROM information_schema.COLUMNS
+  WHERE TABLE_SCHEMA = DATABASE()
+    AND NOT (DATA_TYPE = 'varchar' AND CHARACTER_MAXIMUM_LENGTH = 384 AND COLLATION_NAME <=> @juhe_dictionary_collation)
+    AND ((TABLE_NAME = 'juhe_dictionary' AND COLUMN_NAME = 'name')
+      OR (TABLE_NAME = 'juhe_dictionary_entry' AND COLUMN_NAME IN ('dictionary', 'code')))
+);
+SET @juhe_dictionary_ddl = (
+  SELECT IFNULL(MAX(CONCAT('ALTER TABLE juhe_dictionary_entry DROP FOREIGN KEY `', REPLACE(CONSTRAINT_NAME, '`', '``'), '`')), 'DO 0')
+  FROM information_schema.REFERENTIAL_CONSTRAINTS
+  WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'juhe_dictionary_entry'
+    AND REFERENCED_TABLE_NAME = 'juhe_dictionary' AND @juhe_dictionary_convert > 0
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+SET @juhe_dictionary_ddl = (
+  SELECT IFNULL(CONCAT('ALTER TABLE juhe_dictionary ', NULLIF(CONCAT_WS(', ',
+    IF(@juhe_dictionary_convert, CONCAT('MODIFY name ', @juhe_dictionary_key), NULL),
+    IF(SUM(COLUMN_NAME = 'position'), NULL, 'ADD COLUMN position INT NULL')
+  ), '')), 'DO 0')
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'juhe_dictionary'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+SET @juhe_dictionary_ddl = (
+  SELECT IFNULL(CONCAT('ALTER TABLE juhe_dictionary_entry ', NULLIF(CONCAT_WS(', ',
+    IF(@juhe_dictionary_convert, CONCAT('MODIFY dictionary ', @juhe_dictionary_key, ', MODIFY code ', @juhe_dictionary_key), NULL),
+    IF(SUM(COLUMN_NAME = 'position'), NULL, 'ADD COLUMN position INT NULL')
+  ), '')), 'DO 0')
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'juhe_dictionary_entry'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+SET @juhe_dictionary_ddl = (
+  SELECT IF(COUNT(*), 'DO 0', 'ALTER TABLE juhe_dictionary_entry ADD FOREIGN KEY (dictionary) REFERENCES juhe_dictionary (name)')
+  FROM information_schema.REFERENTIAL_CONSTRAINTS
+  WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'juhe_dictionary_entry'
+    AND REFERENCED_TABLE_NAME = 'juhe_dictionary'
+);
+PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
+EXECUTE juhe_dictionary_ddl;
+DEALLOCATE PREPARE juhe_dictionary_ddl;
+SET @juhe_dictionary_collation = NULL, @juhe_dictionary_key = NULL, @juhe_dictionary_convert = NULL, @juhe_dictionary_ddl = NULL;
 
 START TRANSACTION;
 
 -- seatClass: 座席
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('seatClass', '座席', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('seatClass', '座席', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', TRUE, 0)
 ON DUPLICATE KEY UPDATE
-  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE,
+  position = VALUES(position);
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('seatClass', '1', 'HARD_SEAT', '硬座', TRUE),
-  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', TRUE),
-  ('seatClass', '6', 'HARD_SLEEPER', '软卧', TRUE),
-  ('seatClass', '10', 'WU_ZUO', '无座', TRUE)
-ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE;
+  ('seatClass', '1', 'HARD_SEAT', '硬座', TRUE, 0),
+  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', TRUE, 1),
+  ('seatClass', '6', 'HARD_SLEEPER', '软卧', TRUE, 2),
+  ('seatClass', '10', 'WU_ZUO', '无座', TRUE, 3)
+ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE, position = VALUES(position);
 
 -- orderStatus: 订单状态
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('orderStatus', '订单状态', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('orderStatus', '订单状态', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', TRUE, 1)
 ON DUPLICATE KEY UPDATE
-  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  description = VALUES(description), version = VALUES(version), sha256 = VALUES(sha256), active = TRUE,
+  position = VALUES(position);
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('orderStatus', 'N', 'QIANG_PIAO_DAN_YI_CHUANG_JIAN', '抢票单已创建', TRUE),
-  ('orderStatus', 'F', 'QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG', '抢票成功(出票成功)', TRUE)
-ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE;
+  ('orderStatus', 'N', 'QIANG_PIAO_DAN_YI_CHUANG_JIAN', '抢票单已创建', TRUE, 0),
+  ('orderStatus', 'F', 'QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG', '抢票成功(出票成功)', TRUE, 1)
+ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE, position = VALUES(position);
 
--- Retire what this snapshot no longer has.
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'seatClass' AND code NOT IN (
+-- Retire what this snapshot no longer has: inactive, and no position.
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'seatClass' AND code NOT IN (
   '1',
   '4',
   '6',
   '10'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'orderStatus' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'orderStatus' AND code NOT IN (
   'N',
   'F'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary NOT IN (
   'seatClass',
   'orderStatus'
 );
-UPDATE juhe_dictionary SET active = FALSE
-WHERE active AND name NOT IN (
+UPDATE juhe_dictionary SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'seatClass',
   'orderStatus'
 );

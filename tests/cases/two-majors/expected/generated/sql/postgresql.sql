@@ -2,9 +2,10 @@
 -- (sha256 a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28). Do not edit: run `dictgen generate`.
 --
 -- PostgreSQL seed of the Juhe grabTicket data dictionary. It creates juhe_dictionary
--- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot, and
--- sets active = FALSE on rows the snapshot no longer has: they are retired, never
--- deleted, so rows that reference them survive. Running it again changes nothing.
+-- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
+-- its position (0-based, in upstream order), and sets active = FALSE, position = NULL on
+-- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
+-- survive. Running it again changes nothing.
 
 -- Needs a UTF8 database; the literals are exact whatever standard_conforming_strings is.
 SET client_encoding = 'UTF8';
@@ -15,7 +16,8 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary (
   description TEXT NOT NULL,
   version TEXT NOT NULL,
   sha256 TEXT NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  position INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
@@ -24,63 +26,72 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
   name TEXT NOT NULL,
   label TEXT NOT NULL,
   active BOOLEAN NOT NULL DEFAULT TRUE,
+  position INTEGER,
   PRIMARY KEY (dictionary, code)
 );
 
+-- Tables made by the seeds of dictgen 0.1 have no position column.
+ALTER TABLE juhe_dictionary ADD COLUMN IF NOT EXISTS position INTEGER;
+ALTER TABLE juhe_dictionary_entry ADD COLUMN IF NOT EXISTS position INTEGER;
+
 -- seatClass: 座席
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('seatClass', '座席', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('seatClass', '座席', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', TRUE, 0)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('seatClass', '1', 'HARD_SEAT', '硬座', TRUE),
-  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', TRUE),
-  ('seatClass', '6', 'HARD_SLEEPER', '软卧', TRUE),
-  ('seatClass', '10', 'WU_ZUO', '无座', TRUE)
+  ('seatClass', '1', 'HARD_SEAT', '硬座', TRUE, 0),
+  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', TRUE, 1),
+  ('seatClass', '6', 'HARD_SLEEPER', '软卧', TRUE, 2),
+  ('seatClass', '10', 'WU_ZUO', '无座', TRUE, 3)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
 -- orderStatus: 订单状态
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('orderStatus', '订单状态', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', TRUE)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('orderStatus', '订单状态', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', TRUE, 1)
 ON CONFLICT (name) DO UPDATE
-SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE
+SET description = EXCLUDED.description, version = EXCLUDED.version, sha256 = EXCLUDED.sha256, active = TRUE,
+  position = EXCLUDED.position
 WHERE juhe_dictionary.description <> EXCLUDED.description OR juhe_dictionary.version <> EXCLUDED.version
-  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> EXCLUDED.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS DISTINCT FROM EXCLUDED.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('orderStatus', 'N', 'QIANG_PIAO_DAN_YI_CHUANG_JIAN', '抢票单已创建', TRUE),
-  ('orderStatus', 'F', 'QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG', '抢票成功(出票成功)', TRUE)
+  ('orderStatus', 'N', 'QIANG_PIAO_DAN_YI_CHUANG_JIAN', '抢票单已创建', TRUE, 0),
+  ('orderStatus', 'F', 'QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG', '抢票成功(出票成功)', TRUE, 1)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE
+SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCLUDED.position
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
--- Retire what this snapshot no longer has.
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'seatClass' AND code NOT IN (
+-- Retire what this snapshot no longer has: inactive, and no position.
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'seatClass' AND code NOT IN (
   '1',
   '4',
   '6',
   '10'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary = 'orderStatus' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'orderStatus' AND code NOT IN (
   'N',
   'F'
 );
-UPDATE juhe_dictionary_entry SET active = FALSE
-WHERE active AND dictionary NOT IN (
+UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary NOT IN (
   'seatClass',
   'orderStatus'
 );
-UPDATE juhe_dictionary SET active = FALSE
-WHERE active AND name NOT IN (
+UPDATE juhe_dictionary SET active = FALSE, position = NULL
+WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'seatClass',
   'orderStatus'
 );

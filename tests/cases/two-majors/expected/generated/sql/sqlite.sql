@@ -2,10 +2,16 @@
 -- (sha256 a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28). Do not edit: run `dictgen generate`.
 --
 -- SQLite seed of the Juhe grabTicket data dictionary. It creates juhe_dictionary
--- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot, and
--- sets active = 0 on rows the snapshot no longer has: they are retired, never
--- deleted, so rows that reference them survive. Running it again changes nothing.
+-- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
+-- its position (0-based, in upstream order), and sets active = 0, position = NULL on
+-- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
+-- survive. Running it again changes nothing.
 
+-- Tables made by the seeds of dictgen 0.1 have no position column, and SQLite cannot add one
+-- only when it is missing: on such a database every INSERT and UPDATE below fails ("no column
+-- named position") and nothing changes. Add the columns once, then run this seed:
+--   ALTER TABLE juhe_dictionary ADD COLUMN position INTEGER;
+--   ALTER TABLE juhe_dictionary_entry ADD COLUMN position INTEGER;
 BEGIN;
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary (
@@ -13,7 +19,8 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary (
   description TEXT NOT NULL,
   version TEXT NOT NULL,
   sha256 TEXT NOT NULL,
-  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  position INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
@@ -22,63 +29,68 @@ CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
   name TEXT NOT NULL,
   label TEXT NOT NULL,
   active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  position INTEGER,
   PRIMARY KEY (dictionary, code)
 );
 
 -- seatClass: 座席
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('seatClass', '座席', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('seatClass', '座席', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', 1, 0)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('seatClass', '1', 'HARD_SEAT', '硬座', 1),
-  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', 1),
-  ('seatClass', '6', 'HARD_SLEEPER', '软卧', 1),
-  ('seatClass', '10', 'WU_ZUO', '无座', 1)
+  ('seatClass', '1', 'HARD_SEAT', '硬座', 1, 0),
+  ('seatClass', '4', 'SECOND_CLASS_SEAT', '二等座', 1, 1),
+  ('seatClass', '6', 'HARD_SLEEPER', '软卧', 1, 2),
+  ('seatClass', '10', 'WU_ZUO', '无座', 1, 3)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
 -- orderStatus: 订单状态
-INSERT INTO juhe_dictionary (name, description, version, sha256, active)
-VALUES ('orderStatus', '订单状态', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', 1)
+INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)
+VALUES ('orderStatus', '订单状态', '2.0.0', 'a6fa0853e2dd0873daabe52291ef0ff2e30e57fcc0e4c3e0a1c5a7641f097c28', 1, 1)
 ON CONFLICT (name) DO UPDATE
-SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1
+SET description = excluded.description, version = excluded.version, sha256 = excluded.sha256, active = 1,
+  position = excluded.position
 WHERE juhe_dictionary.description <> excluded.description OR juhe_dictionary.version <> excluded.version
-  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active;
-INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active)
+  OR juhe_dictionary.sha256 <> excluded.sha256 OR NOT juhe_dictionary.active
+  OR juhe_dictionary.position IS NOT excluded.position;
+INSERT INTO juhe_dictionary_entry (dictionary, code, name, label, active, position)
 VALUES
-  ('orderStatus', 'N', 'QIANG_PIAO_DAN_YI_CHUANG_JIAN', '抢票单已创建', 1),
-  ('orderStatus', 'F', 'QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG', '抢票成功(出票成功)', 1)
+  ('orderStatus', 'N', 'QIANG_PIAO_DAN_YI_CHUANG_JIAN', '抢票单已创建', 1, 0),
+  ('orderStatus', 'F', 'QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG', '抢票成功(出票成功)', 1, 1)
 ON CONFLICT (dictionary, code) DO UPDATE
-SET name = excluded.name, label = excluded.label, active = 1
+SET name = excluded.name, label = excluded.label, active = 1, position = excluded.position
 WHERE juhe_dictionary_entry.name <> excluded.name OR juhe_dictionary_entry.label <> excluded.label
-  OR NOT juhe_dictionary_entry.active;
+  OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS NOT excluded.position;
 
--- Retire what this snapshot no longer has.
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'seatClass' AND code NOT IN (
+-- Retire what this snapshot no longer has: inactive, and no position.
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'seatClass' AND code NOT IN (
   '1',
   '4',
   '6',
   '10'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary = 'orderStatus' AND code NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary = 'orderStatus' AND code NOT IN (
   'N',
   'F'
 );
-UPDATE juhe_dictionary_entry SET active = 0
-WHERE active AND dictionary NOT IN (
+UPDATE juhe_dictionary_entry SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND dictionary NOT IN (
   'seatClass',
   'orderStatus'
 );
-UPDATE juhe_dictionary SET active = 0
-WHERE active AND name NOT IN (
+UPDATE juhe_dictionary SET active = 0, position = NULL
+WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'seatClass',
   'orderStatus'
 );
