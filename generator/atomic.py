@@ -12,11 +12,13 @@ tree: a journal committed to a repository, or carried along by a copy, cannot st
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import signal
+import stat
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -164,11 +166,21 @@ def _step(item: tuple[Path, bytes | None]) -> _Step | None:
 
 
 def read_or_none(path: Path) -> bytes | None:
-    """The bytes of ``path``, or None when there is no such file."""
+    """The bytes of ``path``, or None when it is not a regular file: missing, or a symbolic link (never
+    followed: it could lead to any file, whose contents a diff would print), a folder, FIFO or device."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the last component is a symbolic link
+            return None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as file:
+        return file.read()
 
 
 def _make_parents(folder: Path) -> list[Path]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import traceback
 
 from generator.errors import DictgenError
 from generator.response import REDACTED, Redactor
@@ -53,6 +52,8 @@ class Output:
     def traceback(self) -> None:
         """Under --debug, the current exception's traceback (cleaned)."""
         if self.debug:
+            import traceback
+
             _write(self.clean(traceback.format_exc()), err=True)
 
 

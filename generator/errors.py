@@ -50,12 +50,19 @@ class ConfigError(DictgenError):
 def check_json(path: str, text: str) -> None:
     """Raise RenderError unless ``text`` is one JSON object (NaN and Infinity are not JSON)."""
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError) as exc:  # also: an integer too long, nesting too deep
         detail = str(exc).splitlines()[0] if str(exc) else "nesting too deep"
         raise RenderError(path, f"generated JSON does not parse: {detail}") from None
     if not isinstance(value, dict):
         raise RenderError(path, "generated JSON is not an object")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"duplicate key {next(k for k in keys if keys.count(k) > 1)!r}")
+    return dict(pairs)
 
 
 def _no_constant(name: str) -> object:

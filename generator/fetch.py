@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -270,6 +269,8 @@ def _retry_after(value: str | None) -> float | None:
     if re.fullmatch(r"[0-9]+", value):  # ASCII digits only: "²".isdigit() is true, float("²") fails
         return float(value)
     try:
+        from email.utils import parsedate_to_datetime  # ~20 ms: only for a Retry-After date
+
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None

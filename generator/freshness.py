@@ -3,7 +3,7 @@
 With 100,000 entries a render takes seconds, while an up-to-date tree is the common case in
 pre-commit. The key covers everything a render reads: the settings, the bytes of every file in
 the snapshot folder, of names.toml and of the user's templates, dictgen's own code and templates,
-and what else decides bytes (the versions of black, jinja2 and pypinyin, Python's version and its
+and what else decides bytes (the installed black, jinja2 and pypinyin, Python's version and its
 Unicode data). When the key is known and every file still has its recorded digest, with no
 journal, unexpected file or empty folder beside them, the tree is up to date. Any doubt means a
 full render, which also gives the report its diffs. The record lives in the user's cache folder.
@@ -20,6 +20,8 @@ from pathlib import Path
 
 from generator import output
 from generator.config import Settings
+from generator.curated import BUILTIN
+from generator.errors import DictgenError
 from generator.render import BUILTIN_TEMPLATES
 
 _LIBRARIES = ("black", "jinja2", "pypinyin")
@@ -28,14 +30,7 @@ _PACKAGE = Path(__file__).parent
 
 def inputs_key(settings: Settings) -> str | None:
     """The digest of everything a render of ``settings`` reads; None when some input cannot be read."""
-    from importlib.metadata import PackageNotFoundError, version
-
     digest = hashlib.sha256(repr(settings).encode("utf-8", "surrogatepass"))
-    try:
-        libraries = [version(name) for name in _LIBRARIES]
-    except PackageNotFoundError:
-        return None
-    digest.update(repr((libraries, sys.version, unicodedata.unidata_version)).encode())
     folders = [
         settings.snapshots,
         _PACKAGE,
@@ -43,8 +38,12 @@ def inputs_key(settings: Settings) -> str | None:
         *([settings.templates] if settings.templates else []),
     ]
     try:
+        libraries = [_installed(name) for name in _LIBRARIES]
+        if None in libraries:
+            return None
+        digest.update(repr((libraries, sys.version, unicodedata.unidata_version)).encode())
         files = [path for folder in folders for path in _files(folder)]
-        files += [settings.names] if settings.names.is_file() else []
+        files += [p for p in (settings.names, BUILTIN) if p.is_file()]  # BUILTIN: names shipped with dictgen
         for path in files:
             data = path.read_bytes()
             digest.update(f"\0{path}\0{len(data)}\0".encode("utf-8", "surrogatepass") + data)
@@ -53,10 +52,25 @@ def inputs_key(settings: Settings) -> str | None:
     return digest.hexdigest()
 
 
+def _installed(name: str) -> tuple[str, int, int] | None:
+    """Where library ``name`` is and its size and time: a new version rewrites the file. Cheaper
+    than importlib.metadata, which imports the email package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return None
+    info = os.stat(spec.origin)
+    return spec.origin, info.st_size, info.st_mtime_ns
+
+
 def _files(folder: Path) -> list[Path]:
-    """Every regular file below ``folder`` but bytecode, in a stable order."""
+    """Every regular file below ``folder`` but bytecode, in a stable order. A linked folder (which
+    Jinja would follow and this walk would not) means no key."""
     found = []
     for root, dirs, names in os.walk(folder):
+        if any(Path(root, d).is_symlink() for d in dirs):
+            raise OSError(f"{root}: a linked folder")
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         found += [Path(root, n) for n in sorted(names) if Path(root, n).is_file()]
     return found
@@ -88,4 +102,8 @@ def unchanged(settings: Settings, key: str, remembered: object) -> bool:
     if len(files) != len(digests) or not all(isinstance(folder, str) for folder in owned):
         return False
     plan = output.Plan(settings.out, dict.fromkeys(files, b""), (), (), tuple(Path(f) for f in owned))
+    try:
+        output.guard(settings.out, files)  # a linked folder: the full check refuses it, and says so
+    except DictgenError:
+        return False
     return settings.out / output.MANIFEST in files and output.same_digests(files) and not output.extras(plan)

@@ -10,11 +10,13 @@ import functools
 import hashlib
 import itertools
 import json
+import keyword
+import os
 import re
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from generator.curated import MAX_NAME as MAX_NAME  # defined there: names.toml is checked against it
 from generator.curated import Curated, CuratedName
@@ -60,7 +62,7 @@ RESERVED_CLASS_NAMES = frozenset("""
     RegExp Required Set String Symbol URIError WeakMap WeakRef WeakSet Uint8Array
     Int8Array Uint16Array Int16Array Uint32Array Int32Array Float32Array Float64Array
     BigInt64Array BigUint64Array Awaited NonNullable Parameters ReturnType Exclude Extract
-    Lowercase Uppercase Capitalize Uncapitalize
+    Lowercase Uppercase Capitalize Uncapitalize JuheGrabTicketDictionaries
     """.split())  # noqa: SIM905
 
 
@@ -111,18 +113,24 @@ def _remembered(
     key = hashlib.sha256(json.dumps(source, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
     found = memo.get(key)
     codes = [e.code for e in dictionary.entries]
-    if (
-        isinstance(found, list)
-        and len(found) == len(codes)
-        and all(isinstance(n, str) and _MEMBER.fullmatch(n) for n in found)
-    ):
+    if _plausible(found, codes, chosen):
         return dict(zip(codes, found, strict=True))
     names = _member_names(dictionary, chosen)
     memo.put(key, [names[c] for c in codes])
     return names
 
 
-_MEMBER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # what a remembered name must look like to be used
+_MEMBER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+def _plausible(found: object, codes: list[str], chosen: Mapping[str, CuratedName]) -> TypeGuard[list[str]]:
+    """Whether remembered names could be ``_member_names``' own: one distinct identifier per code
+    (no keyword), the curated ones as curated. A damaged cache never reaches the output."""
+    if not isinstance(found, list) or len(found) != len(codes) or len(set(map(str, found))) != len(codes):
+        return False
+    if not all(isinstance(n, str) and _MEMBER.fullmatch(n) and not keyword.iskeyword(n) for n in found):
+        return False
+    return all(chosen[c].name == n for c, n in zip(codes, found, strict=True) if c in chosen)
 
 
 @functools.cache
@@ -210,6 +218,7 @@ def name_source(text: str) -> str:
 
 def _readings() -> Container[int]:
     """The code points pypinyin has a reading for."""
+    os.environ.pop("PYPINYIN_NO_PHRASES", None)  # names never depend on the environment
     from pypinyin.constants import PINYIN_DICT  # ~100 ms to import: only when needed
 
     return PINYIN_DICT
@@ -219,6 +228,7 @@ def _ascii_words(text: str) -> list[str]:
     """Split into ASCII words (camelCase aware); Chinese is transliterated to pinyin first."""
     text = name_source(text)
     if not text.isascii():
+        os.environ.pop("PYPINYIN_NO_PHRASES", None)  # names never depend on the environment
         from pypinyin import Style, lazy_pinyin  # ~100 ms to import: only when needed
 
         text = " ".join(lazy_pinyin(text, style=Style.NORMAL))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -227,26 +226,23 @@ def redirect_target(location: str, base: str, redact: Redactor) -> str:
     return server_text(found, redact, 100) if found else "an address that is not a valid URL"
 
 
-class _RedactingLogHandler(logging.Handler):
-    """Shows urllib3's warnings (some carry the request URL) with the key removed, one line each."""
-
-    def __init__(self, redact: Redactor) -> None:
-        super().__init__(logging.WARNING)
-        self.redact = redact
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = one_line(self.redact(record.getMessage()), 300)
-        except Exception:  # never logging's own error report: it would print the raw arguments
-            text = f"{record.name}: a log record that cannot be formatted"
-        sys.stderr.write(f"warning: {text}\n")
-
-
 @contextmanager
 def redacted_logs(redact: Redactor) -> Iterator[None]:
     """While downloading, route urllib3 log records through the redactor (and never to the root)."""
+    import logging  # ~10 ms: only while downloading
+
+    class _RedactingLogHandler(logging.Handler):
+        """Shows urllib3's warnings (some carry the request URL) with the key removed, one line each."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                text = one_line(redact(record.getMessage()), 300)
+            except Exception:  # never logging's own error report: it would print the raw arguments
+                text = f"{record.name}: a log record that cannot be formatted"
+            sys.stderr.write(f"warning: {text}\n")
+
     log = logging.getLogger("urllib3")
-    handler, propagate = _RedactingLogHandler(redact), log.propagate
+    handler, propagate = _RedactingLogHandler(logging.WARNING), log.propagate
     log.addHandler(handler)
     log.propagate = False
     try:

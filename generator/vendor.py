@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shlex
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -176,6 +175,8 @@ def verify_command(dest: Path) -> str:
     root = next((folder for folder in real.parents if (folder / ".git").exists()), None)
     # Without a repository above it, an absolute path, which works from anywhere.
     location = real.as_posix() if root is None else real.relative_to(root).as_posix()
+    import shlex
+
     return f"dictgen check --vendored {shlex.quote(location)}"
 
 

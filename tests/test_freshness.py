@@ -4,16 +4,19 @@ for the very inputs they were made from, and neither can be talked into a wrong 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from generator import naming, pipeline
+from generator import curated, freshness, naming, pipeline
+from generator.caches import NO_FAST_PATHS
 from generator.choices import TARGETS
 from generator.config import Settings
+from generator.errors import DictgenError
 from generator.output import write
-from tests.helpers import fast_paths, planned, sample_result, write_snapshot
+from tests.helpers import ROOT, dictgen, fast_paths, planned, sample_result, write_snapshot
 
 Mutation = Callable[[Path], object]
 
@@ -157,6 +160,103 @@ def test_remembered_names_are_used_and_a_forged_one_never_is(
         with monkeypatch.context() as patch:
             patch.setattr(naming, "fallback_member", lambda entry: pytest.fail("named again"))
             assert _names(settings) == slow  # from the cache
-        for forged in ['["X = 1; import os; Y", "RUAN_ZUO"]', '["A"]', '{"1": "A"}', "nonsense"]:
+        forgeries = [
+            '["X = 1; import os; Y", "RUAN_ZUO"]',
+            '["A"]',
+            '{"1": "A"}',
+            "nonsense",
+            '["DUP", "DUP"]',
+        ]
+        forgeries += ['["None", "RUAN_ZUO"]', '["YING_ZUO", "class"]']
+        for forged in forgeries:
             entry.write_text(forged, encoding="utf-8")
             assert _names(settings) == slow
+
+
+def test_a_remembered_name_never_overrides_a_curated_one(tmp_path: Path) -> None:
+    write_snapshot(
+        tmp_path / "snapshots", "1.0.0", {"seats": {"msg": "m", "data": {"1": "硬座", "2": "软座"}}}
+    )
+    (tmp_path / "names.toml").write_text('[seats]\n"1" = "BANK"\n', encoding="utf-8")
+    settings = Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "names.toml", ("python",))
+    with fast_paths(True, tmp_path / "cache"):
+        first = _names(settings)
+        [entry] = (tmp_path / "cache" / "dictgen" / "names").rglob("*.json")
+        assert json.loads(entry.read_text(encoding="utf-8")) == ["BANK", "RUAN_ZUO"]
+        entry.write_text('["CHONG_QING", "BANK"]', encoding="utf-8")
+        assert _names(settings) == first
+
+
+def test_pinyin_names_do_not_depend_on_the_environment(tmp_path: Path) -> None:
+    write_snapshot(
+        tmp_path / "snapshots", "1.0.0", {"banks": {"msg": "m", "data": {"1": "银行", "2": "重庆"}}}
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.dictgen]\nbuiltin_names = false\n", encoding="utf-8")
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "PYPINYIN_NO_PHRASES": "1", NO_FAST_PATHS: "1"}
+    assert dictgen("generate", cwd=tmp_path, env=env).returncode == 0
+    module = (tmp_path / "generated" / "python" / "juhe_grabticket" / "v1" / "__init__.py").read_text()
+    assert 'YIN_HANG = "1"' in module and 'CHONG_QING = "2"' in module
+
+
+def test_a_linked_template_folder_is_never_answered_from_the_record(tmp_path: Path) -> None:
+    settings = _project(tmp_path)
+    (tmp_path / "shared" / "docs").mkdir(parents=True)
+    template = tmp_path / "shared" / "docs" / "reference.md.j2"
+    template.write_text("{{ major.version }}\n", encoding="utf-8")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "docs").symlink_to(tmp_path / "shared" / "docs")
+    settings = Settings(**{**settings.__dict__, "templates": tmp_path / "templates"})
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        assert pipeline.check(settings) == [] and pipeline.check(settings) == []
+        template.write_text("{{ major.sha256 }}\n", encoding="utf-8")
+        assert {d.kind for d in pipeline.check(settings)} == {"stale"}
+
+
+def test_the_names_shipped_with_dictgen_are_part_of_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builtin = tmp_path / "builtin.toml"
+    builtin.write_text((ROOT / "names.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(curated, "BUILTIN", builtin)
+    monkeypatch.setattr(freshness, "BUILTIN", builtin)
+    write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
+    settings = Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "none.toml", ("python",))
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        assert pipeline.check(settings) == [] and pipeline.check(settings) == []
+        text = builtin.read_text(encoding="utf-8").replace("SECOND_CLASS_SEAT", "SECOND_CLASS_SEAT_X")
+        builtin.write_text(text, encoding="utf-8")
+        assert {d.kind for d in pipeline.check(settings)} == {"stale"}
+
+
+def test_a_linked_output_folder_is_refused_by_check_as_by_generate(tmp_path: Path) -> None:
+    settings = _project(tmp_path)
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        assert pipeline.check(settings) == []
+        (tmp_path / "out" / "sql").rename(tmp_path / "elsewhere")
+        (tmp_path / "out" / "sql").symlink_to(tmp_path / "elsewhere")
+        with pytest.raises(DictgenError, match="is a symbolic link"):
+            pipeline.check(settings)
+
+
+def test_check_never_reads_through_a_linked_file_or_waits_on_a_fifo(tmp_path: Path) -> None:
+    settings = _project(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("AWS_SECRET_ACCESS_KEY=topsecret\n", encoding="utf-8")
+    with fast_paths(True, tmp_path / "cache"):
+        write(pipeline.plan(settings))
+        linked = tmp_path / "out" / "sql" / "postgresql.sql"
+        linked.unlink()
+        linked.symlink_to(secret)
+        os.mkfifo(tmp_path / "out" / "sql" / "sqlite.sql.tmp-fifo")
+        (tmp_path / "out" / "sql" / "sqlite.sql").unlink()
+        os.mkfifo(tmp_path / "out" / "sql" / "sqlite.sql")
+        found = pipeline.check(settings)
+        shown = "\n".join(f"{d.kind} {d.path} {d.diff}" for d in found)
+        assert "topsecret" not in shown
+        assert {(d.kind, Path(d.path).name) for d in found} >= {
+            ("missing", "postgresql.sql"),
+            ("missing", "sqlite.sql"),
+        }

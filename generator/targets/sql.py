@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from generator.choices import Dialect
@@ -50,6 +49,8 @@ def _check_complete(path: str, text: str) -> None:
     # A sanity check of user templates, not a parse. SQLite's tokenizer reads the literals sql_str
     # writes for every dialect as the dialect does ('' inside quotes; no \' or $$), so a final ';'
     # counts only when every quote and /* comment before it is closed.
+    import sqlite3  # only its tokenizer
+
     if text.strip() and not sqlite3.complete_statement(text):
         problem = "an unclosed quote or /* comment, or no ';' after the last statement"
         raise RenderError(path, f"generated SQL is incomplete: {problem}")

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
 from generator.config import Settings
+from generator.errors import RenderError, check_json
 from generator.escape import needs_escape
 from generator.targets.jsonschema import DOCUMENTS
 from tests.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
@@ -403,3 +404,22 @@ def test_the_generated_tree_matches_the_manifest() -> None:
     manifest = json.loads((ROOT / "generated" / "manifest.json").read_text(encoding="utf-8"))
     owned = set(manifest["targets"]["jsonschema"])
     assert owned == {f"jsonschema/{name}" for name in tree(SHIPPED)}
+
+
+def test_a_dictionary_named_like_the_root_type_gets_another_class(tmp_path: Path) -> None:
+    root = {
+        "juheGrabTicketDictionaries": {"msg": "m", "data": {"1": "one"}},
+        "seatClass": sample_result()["seatClass"],
+    }
+    files = render(tmp_path, root)
+    api = loads(files["jsonschema/openapi.json"])["components"]["schemas"]
+    schema = loads(files["jsonschema/schema.json"])
+    ref = schema["properties"]["juheGrabTicketDictionaries"]["$ref"]
+    assert ref != "#/$defs/JuheGrabTicketDictionaries" and ref.removeprefix("#/$defs/") in api
+    assert api["JuheGrabTicketDictionaries"]["type"] == "object"
+
+
+def test_generated_json_with_a_duplicate_key_is_refused() -> None:
+    with pytest.raises(RenderError, match="duplicate key 'a'"):
+        check_json("x.json", '{"a": 1, "b": {"a": 2}, "a": 3}')
+    check_json("x.json", '{"a": 1, "b": {"a": 2}}')
