@@ -15,6 +15,7 @@ import pytest
 
 from generator import pipeline
 from generator.caches import NO_FAST_PATHS
+from generator.choices import Target
 from generator.config import Settings
 from generator.model import Version
 from generator.snapshot import dump_snapshot
@@ -62,6 +63,22 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def render_target(folder: Path, target: Target, *majors: Any, names: str = "") -> dict[str, bytes]:
+    """Render ``target`` alone for ``majors`` (snapshots 1.0.0, 2.0.0, ...), with ``names`` as
+    names.toml and no built-in names, into ``folder/out``; return its files."""
+    for major, result in enumerate(majors, 1):
+        write_snapshot(folder / "snapshots", f"{major}.0.0", result)
+    (folder / "names.toml").write_text(names, encoding="utf-8")
+    settings = Settings(
+        folder / "snapshots", folder / "out", folder / "names.toml", (target,), builtin_names=False
+    )
+    files = {rel: data for rel, data in planned(settings).items() if rel.startswith(f"{target}/")}
+    for rel, data in files.items():
+        (folder / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "out" / rel).write_bytes(data)
+    return files
 
 
 @contextmanager

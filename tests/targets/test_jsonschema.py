@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
-from generator.config import Settings
 from generator.errors import RenderError, check_json
 from generator.escape import needs_escape
 from generator.targets.jsonschema import DOCUMENTS
-from tests.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
+from tests.helpers import ROOT, dictgen, render_target, sample_result, tree, write_snapshot
 from tests.strategies import results
 from tests.targets.tsc import MODES, NODE_MODULES, STRICT, find_tsc, generated_names, run, run_tsc
 
@@ -105,20 +104,7 @@ def loads(data: bytes) -> Any:
 
 def render(folder: Path, *majors: dict[str, Any]) -> dict[str, bytes]:
     """Render ``majors`` as snapshots 1.0.0, 2.0.0, ... (fallback names only) into ``folder/out``."""
-    for major, result in enumerate(majors, 1):
-        write_snapshot(folder / "snapshots", f"{major}.0.0", result)
-    settings = Settings(
-        snapshots=folder / "snapshots",
-        out=folder / "out",
-        names=folder / "names.toml",
-        targets=("jsonschema",),
-        builtin_names=False,
-    )
-    files = {rel: data for rel, data in planned(settings).items() if rel.startswith("jsonschema/")}
-    for rel, data in files.items():
-        (folder / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / "out" / rel).write_bytes(data)
-    return files
+    return render_target(folder, "jsonschema", *majors)
 
 
 def node(script: str, folder: Path, *args: str) -> str:

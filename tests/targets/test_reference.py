@@ -13,9 +13,8 @@ import wcwidth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.config import Settings
 from generator.escape import needs_escape, printable
-from tests.helpers import ROOT, dictgen, planned, sample_result, write_snapshot
+from tests.helpers import ROOT, dictgen, render_target, sample_result, write_snapshot
 from tests.strategies import results
 from tests.targets.markdown import TEXT_TAGS, Page, rendered, shown
 from tests.targets.tsc import generated_names
@@ -36,21 +35,7 @@ HOSTILE: dict[str, Any] = {
 
 def _docs(folder: Path, *majors: dict[str, Any], names: str = "") -> dict[str, bytes]:
     """Render the docs target for ``majors`` (1.0.0, 2.0.0, ...) into ``folder/out``."""
-    for major, result in enumerate(majors, 1):
-        write_snapshot(folder / "snapshots", f"{major}.0.0", result)
-    (folder / "names.toml").write_text(names, encoding="utf-8")
-    settings = Settings(
-        snapshots=folder / "snapshots",
-        out=folder / "out",
-        names=folder / "names.toml",
-        targets=("docs",),
-        builtin_names=False,
-    )
-    files = {rel: data for rel, data in planned(settings).items() if rel.startswith("docs/")}
-    for rel, data in files.items():
-        (folder / "out" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / "out" / rel).write_bytes(data)
-    return files
+    return render_target(folder, "docs", *majors, names=names)
 
 
 def expected(result: dict[str, Any], folder: Path) -> tuple[list[tuple[str, str]], list[list[list[str]]]]:
