@@ -47,11 +47,15 @@ def is_leftover(name: str) -> bool:
     return name.startswith(".") and (name.endswith(_TMP) or name.endswith(_BAK))
 
 
+def user_folder(variable: str, default: str) -> Path:
+    """dictgen's folder in an XDG base folder: ``$variable/dictgen``, else ``~/<default>/dictgen``."""
+    return Path(os.environ.get(variable) or os.path.join(os.path.expanduser("~"), default), "dictgen")
+
+
 def journal_path(folder: Path) -> Path:
     """Where the journal of writes to ``folder`` lives: ``$XDG_STATE_HOME/dictgen/journals``."""
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     key = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:32]
-    return Path(state, "dictgen", "journals", f"{key}.json")
+    return user_folder("XDG_STATE_HOME", ".local/state") / "journals" / f"{key}.json"
 
 
 @dataclass(frozen=True)

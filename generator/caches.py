@@ -10,7 +10,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from generator.atomic import read_or_none
+from generator.atomic import read_or_none, user_folder
 
 # Set (to anything but "" or "0") to turn every fast path off: no cache, no child process, every
 # template sandboxed, black on each whole module. The output bytes are the same either way.
@@ -24,8 +24,7 @@ def fast_paths() -> bool:
 
 def cache_home() -> Path:
     """``$XDG_CACHE_HOME/dictgen`` (``~/.cache/dictgen``): caches that never change any output."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base, "dictgen")
+    return user_folder("XDG_CACHE_HOME", ".cache")
 
 
 def private_folder(folder: Path) -> bool:
@@ -67,15 +66,8 @@ class FormatCache:
         """Record (digest, output) pairs; a cache that cannot be written is no error."""
         for digest, data in formatted:
             entry, value = self._entry(digest), hashlib.sha256(data).hexdigest()
-            try:
-                if entry.is_file() and entry.read_text(encoding="ascii") == value:
-                    continue
-                entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                staged = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-                staged.write_text(value, encoding="ascii")
-                os.replace(staged, entry)
-            except (OSError, ValueError):
-                continue
+            if read_or_none(entry) != value.encode("ascii"):
+                _store(entry, value)
 
 
 class JsonCache:
@@ -97,12 +89,28 @@ class JsonCache:
             return None
 
     def put(self, key: str, value: object) -> None:
-        """Store ``value`` under ``key`` (replacing the file whole, so a reader never sees half)."""
-        entry = self._entry(key)
-        try:
-            entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            staged = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-            staged.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-            os.replace(staged, entry)
-        except (OSError, ValueError):
-            return
+        """Store ``value`` under ``key``."""
+        _store(self._entry(key), json.dumps(value, ensure_ascii=False))
+
+
+def _store(entry: Path, text: str) -> None:
+    """Write ``entry`` whole (staged, then renamed: a reader never sees half); no error if it cannot."""
+    try:
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staged = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+        staged.write_text(text, encoding="utf-8")
+        os.replace(staged, entry)
+    except (OSError, ValueError):
+        return
+
+
+def library(name: str) -> tuple[str, int, int] | None:
+    """Where library ``name`` is, and its size and time (a new version rewrites the file); None
+    when it is not installed. Cheaper than importlib.metadata, which imports the email package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return None
+    info = os.stat(spec.origin)
+    return spec.origin, info.st_size, info.st_mtime_ns

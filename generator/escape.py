@@ -246,8 +246,9 @@ def show(text: str | None) -> str:
     return "(none)" if text is None else '"' + printable(text).replace('"', '\\"') + '"'
 
 
-_VISIBLE = _Table({ch: _u_code_point(ord(ch)) for ch in _C_ESCAPES}, _u_code_point)
-_PRINTABLE = _Table({"\\": "\\\\", **{ch: _u_code_point(ord(ch)) for ch in _C_ESCAPES}}, _u_code_point)
+_U_CONTROLS = {ch: _u_code_point(ord(ch)) for ch in _C_ESCAPES}  # \u000a, not \n: one spelling
+_VISIBLE = _Table(_U_CONTROLS, _u_code_point)
+_PRINTABLE = _Table({"\\": "\\\\", **_U_CONTROLS}, _u_code_point)
 
 
 def printable(value: Untrusted | str) -> str:

@@ -19,6 +19,7 @@ import unicodedata
 from pathlib import Path
 
 from generator import output
+from generator.caches import library
 from generator.config import Settings
 from generator.curated import BUILTIN
 from generator.errors import DictgenError
@@ -38,7 +39,7 @@ def inputs_key(settings: Settings) -> str | None:
         *([settings.templates] if settings.templates else []),
     ]
     try:
-        libraries = [_installed(name) for name in _LIBRARIES]
+        libraries = [library(name) for name in _LIBRARIES]
         if None in libraries:
             return None
         digest.update(repr((libraries, sys.version, unicodedata.unidata_version)).encode())
@@ -50,18 +51,6 @@ def inputs_key(settings: Settings) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()
-
-
-def _installed(name: str) -> tuple[str, int, int] | None:
-    """Where library ``name`` is and its size and time: a new version rewrites the file. Cheaper
-    than importlib.metadata, which imports the email package."""
-    import importlib.util
-
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        return None
-    info = os.stat(spec.origin)
-    return spec.origin, info.st_size, info.st_mtime_ns
 
 
 def _files(folder: Path) -> list[Path]:

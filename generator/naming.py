@@ -16,8 +16,9 @@ import re
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeGuard
+from typing import Any, Protocol, TypeGuard
 
+from generator.caches import library
 from generator.curated import MAX_NAME as MAX_NAME  # defined there: names.toml is checked against it
 from generator.curated import Curated, CuratedName
 from generator.model import Dictionary, Entry, Snapshot
@@ -136,10 +137,8 @@ def _plausible(found: object, codes: list[str], chosen: Mapping[str, CuratedName
 @functools.cache
 def _algorithm() -> str:
     """What names are made by: this module, curated.py (MAX_NAME) and pypinyin's version."""
-    from importlib.metadata import version
-
     sources = b"".join(Path(__file__).with_name(name).read_bytes() for name in ("naming.py", "curated.py"))
-    return hashlib.sha256(sources + version("pypinyin").encode()).hexdigest()
+    return hashlib.sha256(sources + repr(library("pypinyin")).encode()).hexdigest()
 
 
 def _member_names(dictionary: Dictionary, chosen: Mapping[str, CuratedName]) -> dict[str, str]:
@@ -218,20 +217,25 @@ def name_source(text: str) -> str:
 
 def _readings() -> Container[int]:
     """The code points pypinyin has a reading for."""
-    os.environ.pop("PYPINYIN_NO_PHRASES", None)  # names never depend on the environment
-    from pypinyin.constants import PINYIN_DICT  # ~100 ms to import: only when needed
+    return _pypinyin().constants.PINYIN_DICT  # type: ignore[no-any-return]
 
-    return PINYIN_DICT
+
+def _pypinyin() -> Any:
+    """pypinyin (~100 ms to import: only when a name needs it), never told by the environment to
+    read differently (``PYPINYIN_NO_PHRASES``): names depend on the labels alone."""
+    os.environ.pop("PYPINYIN_NO_PHRASES", None)
+    import pypinyin
+    import pypinyin.constants
+
+    return pypinyin
 
 
 def _ascii_words(text: str) -> list[str]:
     """Split into ASCII words (camelCase aware); Chinese is transliterated to pinyin first."""
     text = name_source(text)
     if not text.isascii():
-        os.environ.pop("PYPINYIN_NO_PHRASES", None)  # names never depend on the environment
-        from pypinyin import Style, lazy_pinyin  # ~100 ms to import: only when needed
-
-        text = " ".join(lazy_pinyin(text, style=Style.NORMAL))
+        pypinyin = _pypinyin()
+        text = " ".join(pypinyin.lazy_pinyin(text, style=pypinyin.Style.NORMAL))
     return _WORDS.findall(text)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from generator import freshness, output
 from generator.accepted import ACCEPTED, load_accepted
@@ -41,10 +42,9 @@ def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
         _changelog_link(settings),
         settings.sql_transaction,
     )
-    fast = fast_paths()
-    cache = cache_home() if fast and private_folder(cache_home()) else None
+    cache = _cache_root()
     known = FormatCache(settings.out, cache / "formatted") if cache else None
-    rendered = render(snapshots, names, settings.targets, options, known, fast, cache)
+    rendered = render(snapshots, names, settings.targets, options, known, fast_paths(), cache)
     formatted = [(f.digest, f.data) for f in rendered.formatted.values()]
     return Rendering(rendered.files, [str(s.version) for s in snapshots], changelog, known, formatted)
 
@@ -66,7 +66,8 @@ def _named(
     check_curated(curated, snapshots, settings.names)
     if settings.builtin_names:
         curated = with_builtin(curated, snapshots)
-    names = {s.version: assign(s, curated, _cache("names")) for s in snapshots}
+    memo = _cache("names")
+    names = {s.version: assign(s, curated, memo) for s in snapshots}
     if settings.strict_names:
         _check_strict(names, settings)
     return history, snapshots, names
@@ -146,6 +147,12 @@ def check(settings: Settings) -> list[output.Difference]:
     return differences
 
 
+def _cache_root() -> Path | None:
+    """The user's cache folder, or None without fast paths or when it is not private."""
+    return cache_home() if fast_paths() and private_folder(cache_home()) else None
+
+
 def _cache(name: str) -> JsonCache | None:
-    """The named cache in the user's cache folder, or None without fast paths or a private folder."""
-    return JsonCache(cache_home() / name) if fast_paths() and private_folder(cache_home()) else None
+    """The named cache in the user's cache folder (see ``_cache_root``)."""
+    root = _cache_root()
+    return JsonCache(root / name) if root else None

@@ -19,6 +19,12 @@ from generator.naming import Derived, Names, derived
 Files = dict[str, bytes]
 
 
+def encode_text(text: str) -> bytes:
+    """LF line ends, no trailing blanks, exactly one final newline."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
+
+
 @dataclass(frozen=True)
 class Options:
     """Rendering choices that are not part of the data."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from generator.views import Files, MajorView, Options, Templates
+from generator.views import Files, MajorView, Options, Templates, encode_text
 
 FOLDER = "docs"
 
@@ -19,5 +19,4 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
 
 def _page(templates: Templates, view: MajorView, views: Sequence[MajorView], options: Options) -> bytes:
     text = templates.render("docs/reference.md.j2", major=view, majors=views, changelog=options.changelog)
-    lines = [line.rstrip() for line in text.split("\n")]
-    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
+    return encode_text(text)

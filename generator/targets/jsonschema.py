@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from generator.errors import check_json
-from generator.views import Files, MajorView, Options, Templates
+from generator.views import Files, MajorView, Options, Templates, encode_text
 
 FOLDER = "jsonschema"
 # Document -> template. Each major M gets ``v{M}.<document>``; the newest major's is copied to
@@ -26,13 +26,7 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
             path = f"{FOLDER}/v{view.major}.{document}"
             text = templates.render(template, major=view)
             check_json(path, text)
-            files[path] = _encode(text)
+            files[path] = encode_text(text)
     for document in DOCUMENTS:
         files[f"{FOLDER}/{document}"] = files[f"{FOLDER}/v{views[-1].major}.{document}"]
     return files
-
-
-def _encode(text: str) -> bytes:
-    """LF line ends, no trailing blanks, exactly one final newline."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from generator.errors import RenderError
-from generator.views import Files, MajorView, Options, Templates
+from generator.views import Files, MajorView, Options, Templates, encode_text
 
 FOLDER = "python"
 PACKAGE = f"{FOLDER}/juhe_grabticket"
@@ -55,13 +55,7 @@ def _distribution(templates: Templates, views: Sequence[MajorView]) -> Files:
     except tomllib.TOMLDecodeError as exc:
         raise RenderError(path, f"generated TOML does not parse: {exc}") from None
     readme = templates.render("python/README.md.j2", **context)
-    return {path: _encode(text), f"{FOLDER}/README.md": _encode(readme)}
-
-
-def _encode(text: str) -> bytes:
-    """LF line ends, no trailing blanks, exactly one final newline."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
+    return {path: encode_text(text), f"{FOLDER}/README.md": encode_text(readme)}
 
 
 def _public(view: MajorView) -> list[str]:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from generator.errors import check_json
-from generator.views import Files, MajorView, Options, Templates
+from generator.views import Files, MajorView, Options, Templates, encode_text
 
 PACKAGE = "typescript"
 # The compilers the package builds with (devDependencies, and the one `prepare` fetches): 5.8 is the
@@ -36,13 +36,13 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
     files: Files = {}
     for view in views:
         source = templates.render("typescript/major.ts.j2", major=view, style=options.ts_style)
-        files[f"{PACKAGE}/src/v{view.major}/index.ts"] = _encode(source)
-    files[f"{PACKAGE}/src/index.ts"] = _encode(templates.render("typescript/index.ts.j2", **common))
+        files[f"{PACKAGE}/src/v{view.major}/index.ts"] = encode_text(source)
+    files[f"{PACKAGE}/src/index.ts"] = encode_text(templates.render("typescript/index.ts.j2", **common))
     for name, template in _PACKAGE_FILES.items():
         text = templates.render(f"typescript/{template}", **common)
         if name in _JSON:
             _check_json(f"{PACKAGE}/{name}", text, _JSON[name])
-        files[f"{PACKAGE}/{name}"] = _encode(text)
+        files[f"{PACKAGE}/{name}"] = encode_text(text)
     return files
 
 
@@ -57,9 +57,3 @@ def _blank(match: re.Match[str]) -> str:
     """A string as it is; a comment or trailing comma as spaces, keeping its line breaks."""
     text = match.group()
     return text if text.startswith('"') else re.sub(r"[^\n]", " ", text)
-
-
-def _encode(source: str) -> bytes:
-    """LF line ends, no trailing blanks, exactly one final newline."""
-    lines = [line.rstrip() for line in source.replace("\r\n", "\n").split("\n")]
-    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
