@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from generator.curated import load_curated, with_builtin
-from generator.model import Version
-from generator.naming import assign
-from generator.snapshot import dump_snapshot, load_snapshots, newest_per_major
+from dictgen.model.curated import load_curated, with_builtin
+from dictgen.model.naming import assign
+from dictgen.model.snapshot import dump_snapshot, load_snapshots, newest_per_major
+from dictgen.model.types import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "http://v.juhe.cn/grabTicket/action/dataDictionary.php"

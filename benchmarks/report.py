@@ -8,8 +8,8 @@ import sys
 from dataclasses import dataclass
 
 from benchmarks.measure import Figure
-from generator import __version__
-from generator.choices import TARGETS
+from dictgen import __version__
+from dictgen.choices import TARGETS
 
 Results = dict[tuple[str, str, str], Figure]
 FLOOR = ("python", "floor: python -c 'import jinja2, click'", "-")

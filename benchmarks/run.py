@@ -26,8 +26,8 @@ from typing import Any
 
 from benchmarks import data, downstream, report
 from benchmarks.measure import SPAWNER_PROCESS, Failed, Figure, median
-from generator.caches import NO_FAST_PATHS
-from generator.choices import TARGETS
+from dictgen.choices import TARGETS
+from dictgen.output.caches import NO_FAST_PATHS
 
 DCG = "datamodel-code-generator==0.89.0"
 SLOW = os.environ.get("BENCH_SLOW") == "1"
@@ -141,7 +141,7 @@ def dictgens(root: Path) -> list[Callable[[str], Dictgen]]:
     baseline = os.environ.get("BENCH_BASELINE")
     if baseline:
         source = str(Path(baseline).resolve())
-        command = [PYTHON, "-m", "generator"]
+        command = [PYTHON, "-m", "dictgen"]
         made.append(lambda size: Dictgen("dictgen before", command, source, root / "before" / size))
     return made
 

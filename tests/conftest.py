@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import settings
 
-from generator.cli import cli
+from dictgen.cli import cli
 from tests.helpers import ROOT
 
 Run = Callable[..., Result]

@@ -9,9 +9,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from generator.diff import Report
-from generator.model import Snapshot, Version
-from generator.snapshot import dump_snapshot, snapshot_from_doc
+from dictgen.model.snapshot import dump_snapshot, snapshot_from_doc
+from dictgen.model.types import Snapshot, Version
+from dictgen.upstream.diff import Report
 from tests.strategies import results, text
 
 Result = dict[str, Any]

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from generator import pipeline
-from generator.caches import NO_FAST_PATHS
-from generator.choices import Target
-from generator.config import Settings
-from generator.model import Version
-from generator.snapshot import dump_snapshot
+from dictgen import pipeline
+from dictgen.choices import Target
+from dictgen.config import Settings
+from dictgen.model.snapshot import dump_snapshot
+from dictgen.model.types import Version
+from dictgen.output.caches import NO_FAST_PATHS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "snapshots" / "1.0.0.json"
@@ -44,10 +44,10 @@ def write_snapshot(folder: Path, version: str, result: Any) -> Path:
 def dictgen(
     *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, stdin: bytes | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m generator`` in a subprocess, as a user would."""
+    """Run ``python -m dictgen`` in a subprocess, as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
+        [sys.executable, "-m", "dictgen", *map(str, args)],
         cwd=cwd or ROOT,
         env=full_env,
         input=stdin.decode() if stdin is not None else None,

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from generator.changelog import render_changelog
-from generator.diff import compare
-from generator.model import Version
-from generator.snapshot import dump_snapshot, load_snapshots
+from dictgen.model.snapshot import dump_snapshot, load_snapshots
+from dictgen.model.types import Version
+from dictgen.upstream.changelog import render_changelog
+from dictgen.upstream.diff import compare
 from tests.conftest import Run
 from tests.helpers import ROOT, SOURCE
 from tests.test_diff import BASE, edited, snap
@@ -62,8 +62,8 @@ def test_sections_newest_first_with_dates_bumps_and_groups() -> None:
 def test_bytes_are_deterministic_across_hash_seeds(tmp_path: Path) -> None:
     for snapshot, result in zip(HISTORY, [BASE, edited(_second), edited(_third)], strict=True):
         _write(tmp_path, str(snapshot.version), result, snapshot.retrieved_at)
-    script = "import sys; from pathlib import Path; from generator.changelog import render_changelog;"
-    script += "from generator.snapshot import load_snapshots;"
+    script = "import sys; from pathlib import Path; from dictgen.upstream.changelog import render_changelog;"
+    script += "from dictgen.model.snapshot import load_snapshots;"
     script += "sys.stdout.buffer.write(render_changelog(load_snapshots(Path(sys.argv[1])), {}))"
     outputs = {
         subprocess.run(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import __version__
+from dictgen import __version__
 from tests.conftest import Run
 from tests.helpers import ROOT, dictgen
 
@@ -26,7 +26,7 @@ _LIST_MODULES = """
 import runpy, sys
 sys.argv = ["dictgen", *sys.argv[1:]]
 try:
-    runpy.run_module("generator", run_name="__main__")
+    runpy.run_module("dictgen", run_name="__main__")
 except SystemExit:
     pass
 print(" ".join(sys.modules))
@@ -55,7 +55,7 @@ def test_check_without_fallback_names_skips_requests_and_pypinyin(tmp_path: Path
     assert not _imported("check", cache=tmp_path) & {"requests", "pypinyin", "black", "jinja2"}
 
 
-def test_python_m_generator_and_console_script_agree() -> None:
+def test_python_m_dictgen_and_console_script_agree() -> None:
     script = Path(sys.executable).parent / "dictgen"
     assert subprocess.run([script, "--version"], capture_output=True, text=True, check=False).stdout == (
         dictgen("--version").stdout
@@ -151,7 +151,7 @@ def test_debug_is_accepted_after_the_subcommand(tmp_path: Path) -> None:
 def test_a_full_stdout_is_exit_2_not_a_traceback() -> None:
     with open("/dev/full", "w") as full:
         result = subprocess.run(
-            [sys.executable, "-m", "generator", "diff", "1.0.0", "1.0.0", "--format", "json"],
+            [sys.executable, "-m", "dictgen", "diff", "1.0.0", "1.0.0", "--format", "json"],
             cwd=ROOT,
             stdout=full,
             stderr=subprocess.PIPE,
@@ -170,7 +170,7 @@ def test_an_unexpected_exception_is_an_internal_error_with_exit_2(
     def broken(*_: object) -> None:
         raise ZeroDivisionError("planted")
 
-    monkeypatch.setattr("generator.pipeline.plan", broken)
+    monkeypatch.setattr("dictgen.pipeline.plan", broken)
     result = run("check")
     assert result.exit_code == 2
     assert result.stderr == (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.atomic import journal_path
+from dictgen.output.atomic import journal_path
 from tests.helpers import ROOT, sample_result, tree, write_snapshot
 
 STRACE = shutil.which("strace") or "strace"
@@ -36,7 +36,7 @@ def _project(tmp_path: Path) -> Path:
 def _dictgen(
     cwd: Path, *args: str, prefix: tuple[str, ...] = (), **kw: object
 ) -> subprocess.CompletedProcess[str]:
-    command = [*prefix, sys.executable, "-m", "generator", *args]
+    command = [*prefix, sys.executable, "-m", "dictgen", *args]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120, check=False, **kw)  # type: ignore[call-overload,no-any-return]
 
 

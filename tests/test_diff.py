@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.accepted import load_accepted
-from generator.choices import BUMPS, Bump
-from generator.diff import BUMP_OF, UNVERSIONED, Change, Report, compare, normalize_label
-from generator.errors import DictgenError
-from generator.model import Snapshot, Version
-from generator.sides import side_from_file
+from dictgen.choices import BUMPS, Bump
+from dictgen.errors import DictgenError
+from dictgen.model.types import Snapshot, Version
+from dictgen.upstream.accepted import load_accepted
+from dictgen.upstream.diff import BUMP_OF, UNVERSIONED, Change, Report, compare, normalize_label
+from dictgen.upstream.sides import side_from_file
 from tests.conftest import Run
 from tests.diffcases import BASE as BASE  # "X as X": re-exported for test_changelog and test_report
 from tests.diffcases import CASES, Result, Row, reorder, rows, set_label, swap

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from generator import __version__
+from dictgen import __version__
 from tests.helpers import ROOT
 
 DOCS = ("README.md", "ARCHITECTURE.md", "CONTRIBUTING.md", "CHANGELOG.md")
@@ -118,10 +118,10 @@ def test_link_finder_ignores_code_and_external_links() -> None:
 
 
 def test_module_finder_checks_attributes() -> None:
-    assert _module_exists("generator.views.Files")
-    assert _module_exists("generator.targets.python")
-    assert not _module_exists("generator.views.NoSuchThing")
+    assert _module_exists("dictgen.render.contract.Files")
+    assert _module_exists("dictgen.targets.python")
+    assert not _module_exists("dictgen.render.contract.NoSuchThing")
     assert not _module_exists("generator.no_such_module")
-    assert _MODULE.findall("see generator.views. Also my_generator.x and generator/views.py") == [
-        "generator.views"
+    assert _MODULE.findall("see dictgen.render.contract. Also my_generator.x and generator/views.py") == [
+        "dictgen.render.contract"
     ]

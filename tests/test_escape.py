@@ -10,16 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.escape import (
-    UnescapedValueError,
-    Untrusted,
-    json_str,
-    needs_escape,
-    printable,
-    py_comment,
-    py_docstring,
-    py_str,
-)
+from dictgen.render.filters import json_str, py_comment, py_docstring, py_str
+from dictgen.text import UnescapedValueError, Untrusted, needs_escape, printable
 from tests.strategies import HOSTILE_TEXT
 
 _chars = st.characters(exclude_categories=["Cs"])
@@ -99,7 +91,7 @@ def test_untrusted_text_refuses_to_print_itself() -> None:
 
 def test_every_builtin_template_value_goes_through_a_filter() -> None:
     """Static twin of the runtime check: dictionary fields in {{ }} always carry a filter."""
-    from generator.render import BUILTIN_TEMPLATES
+    from dictgen.render.jinja import BUILTIN_TEMPLATES
 
     fields = re.compile(r"\.(label|code|msg|key)\b|\btip\b")
     for template in sorted(BUILTIN_TEMPLATES.rglob("*.j2")):

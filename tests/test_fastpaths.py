@@ -22,14 +22,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import escape, output, pipeline, render
-from generator.caches import NO_FAST_PATHS
-from generator.choices import TARGETS
-from generator.config import Settings
-from generator.errors import RenderError
-from generator.escape import Untrusted
-from generator.render import JinjaTemplates
-from generator.targets import python
+from dictgen import pipeline
+from dictgen import text as textmod
+from dictgen.choices import TARGETS
+from dictgen.config import Settings
+from dictgen.errors import RenderError
+from dictgen.output import plan as output
+from dictgen.output.caches import NO_FAST_PATHS
+from dictgen.render import filters as escape
+from dictgen.render import jinja as render
+from dictgen.render.jinja import JinjaTemplates
+from dictgen.targets import python
+from dictgen.text import Untrusted
 from tests.helpers import ROOT, fast_paths, planned, sample_result, tree, write_snapshot
 from tests.strategies import HOSTILE_TEXT, names, results, text
 
@@ -163,7 +167,7 @@ def _reference(value: str, special: dict[str, str], other: Callable[[int], str])
     for ch in value:
         if ch in special:
             out.append(special[ch])
-        elif escape.needs_escape(ch):
+        elif textmod.needs_escape(ch):
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or other(ord(ch)))
         else:
             out.append(ch)
@@ -171,7 +175,7 @@ def _reference(value: str, special: dict[str, str], other: Callable[[int], str])
 
 
 def _reference_sql(text: str, dialect: str) -> str:
-    plain = not any(escape.needs_escape(ch) for ch in text)
+    plain = not any(textmod.needs_escape(ch) for ch in text)
     if dialect == "mysql":
         if plain and "\\" not in text:
             return "'" + text.replace("'", "''") + "'"
@@ -179,7 +183,7 @@ def _reference_sql(text: str, dialect: str) -> str:
     if plain and not (dialect == "postgresql" and "\\" in text):
         return "'" + text.replace("'", "''") + "'"
     if dialect == "postgresql":
-        return "E'" + _reference(text, {"\\": "\\\\", "'": "''"}, escape._u_code_point) + "'"
+        return "E'" + _reference(text, {"\\": "\\\\", "'": "''"}, textmod.u_code_point) + "'"
     return "(" + " || ".join(escape._sqlite_parts(text)) + ")"
 
 
@@ -191,7 +195,7 @@ _any = st.one_of(
 @settings(max_examples=500)
 @given(_any)
 def test_translate_escapes_match_the_per_character_rule(value: str) -> None:
-    py, ts = escape._py_code_point, escape._ts_code_point
+    py, ts = textmod.py_code_point, escape._ts_code_point
     assert escape.py_str(value) == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, py) + '"'
     assert escape.py_comment(value) == escape.sql_comment(value) == _reference(value, {"\\": "\\\\"}, py)
     assert escape.ts_str(Untrusted(value)) == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, ts) + '"'
@@ -199,13 +203,13 @@ def test_translate_escapes_match_the_per_character_rule(value: str) -> None:
     assert escape.ts_comment(value) == comment
     shown = (
         (
-            ("\\\\" if ch == "\\" else escape._u_code_point(ord(ch)))
-            if escape.needs_escape(ch) or ch == "\\"
+            ("\\\\" if ch == "\\" else textmod.u_code_point(ord(ch)))
+            if textmod.needs_escape(ch) or ch == "\\"
             else ch
         )
         for ch in value
     )
-    assert escape.printable(value) == "".join(shown)
+    assert textmod.printable(value) == "".join(shown)
     assert (
         escape.json_str(value)
         == '"' + _reference(value, {"\\": "\\\\", '"': '\\"'}, escape._json_code_point) + '"'
@@ -222,9 +226,9 @@ def test_every_code_point_escapes_as_the_rule_says() -> None:
     everything = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) != "Cs")
     assert (
         escape.py_str(everything)
-        == '"' + _reference(everything, {"\\": "\\\\", '"': '\\"'}, escape._py_code_point) + '"'
+        == '"' + _reference(everything, {"\\": "\\\\", '"': '\\"'}, textmod.py_code_point) + '"'
     )
-    assert len(escape._PY_STR) <= escape._TABLE_LIMIT  # a table stays bounded
+    assert len(escape._PY_STR) <= textmod.TABLE_LIMIT  # a table stays bounded
 
 
 # --- templates: plain for built-in ones, sandboxed for any a user template reaches ----------
@@ -234,7 +238,7 @@ def test_builtin_templates_still_refuse_unescaped_values(tmp_path: Path) -> None
     with fast_paths(True, tmp_path):
         templates = JinjaTemplates(None)
         assert templates.builtin("python/major.py.j2")
-        with pytest.raises(escape.UnescapedValueError):
+        with pytest.raises(textmod.UnescapedValueError):
             templates._env(False).from_string("{{ x }}").render(x=Untrusted("a"))
 
 
@@ -275,7 +279,7 @@ def _run(project: Path, cache: Path, *args: str, black: bool = True) -> subproce
         (cache.parent / "no-black" / "black").mkdir(parents=True, exist_ok=True)
         (cache.parent / "no-black" / "black" / "__init__.py").write_text("raise ImportError('no black')\n")
         env["PYTHONPATH"] = str(cache.parent / "no-black")
-    command = [sys.executable, "-m", "generator", *args]
+    command = [sys.executable, "-m", "dictgen", *args]
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
 
 

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from generator.errors import FetchError, SnapshotError
-from generator.fetch import _delay, _retry_after, read_key
-from generator.response import (
+from dictgen.errors import FetchError, SnapshotError
+from dictgen.upstream.fetch import _delay, _retry_after, read_key
+from dictgen.upstream.response import (
     SYSTEM_ERRORS,
     Redactor,
     _describe_error,
@@ -189,7 +189,7 @@ def test_key_in_the_url_is_refused(server: Server, snapshots: Path, tmp_path: Pa
 
 def test_help_does_not_import_requests() -> None:
     code = (
-        "import sys\nfrom generator.cli import cli\n"
+        "import sys\nfrom dictgen.cli import cli\n"
         "for args in (['--help'], ['fetch', '--help'], ['import', '--help']):\n"
         "    try:\n        cli.main(args, prog_name='dictgen')\n    except SystemExit:\n        pass\n"
         "print('requests' in sys.modules)"

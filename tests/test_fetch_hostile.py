@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import DictgenError
-from generator.fetch import Request, fetch
+from dictgen.errors import DictgenError
+from dictgen.upstream.fetch import Request, fetch
 from tests.helpers import sample_result, write_snapshot
 from tests.httpserver import KEY, Reply, Server, assert_no_key, ok_body, run_fetch, serving
 

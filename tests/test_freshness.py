@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from generator import curated, freshness, naming, pipeline
-from generator.caches import NO_FAST_PATHS
-from generator.choices import TARGETS
-from generator.config import Settings
-from generator.errors import DictgenError
-from generator.output import write
+from dictgen import pipeline
+from dictgen.choices import TARGETS
+from dictgen.config import Settings
+from dictgen.errors import DictgenError
+from dictgen.model import curated, naming
+from dictgen.output import freshness
+from dictgen.output.caches import NO_FAST_PATHS
+from dictgen.output.plan import write
 from tests.helpers import ROOT, dictgen, fast_paths, planned, sample_result, write_snapshot
 
 Mutation = Callable[[Path], object]

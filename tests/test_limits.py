@@ -13,13 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
-from generator import config, naming
-from generator.curated import load_curated
-from generator.diff import compare, fingerprint
-from generator.errors import ConfigError, NamingError, SnapshotError
-from generator.model import Entry, Snapshot
-from generator.naming import MAX_NAME, READ, READ_MAX, class_base, fallback_member, name_source
-from generator.snapshot import check_size, load_snapshot, parse_json
+from dictgen import config
+from dictgen.errors import ConfigError, NamingError, SnapshotError
+from dictgen.model import naming
+from dictgen.model.curated import load_curated
+from dictgen.model.naming import MAX_NAME, READ, READ_MAX, class_base, fallback_member, name_source
+from dictgen.model.snapshot import check_size, load_snapshot, parse_json
+from dictgen.model.types import Entry, Snapshot
+from dictgen.upstream.diff import compare, fingerprint
 from tests.diffcases import snap
 from tests.helpers import SAMPLE, dictgen, tree, write_snapshot
 

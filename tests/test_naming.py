@@ -9,16 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.curated import UPPER_SNAKE, check_curated, load_curated
-from generator.errors import NamingError
-from generator.model import Dictionary, Entry, Snapshot, Version
-from generator.naming import (
+from dictgen.errors import NamingError
+from dictgen.model.curated import UPPER_SNAKE, check_curated, load_curated
+from dictgen.model.naming import (
     RESERVED_CLASS_NAMES,
     assign,
     class_base,
     fallback_member,
 )
-from generator.snapshot import load_snapshot
+from dictgen.model.snapshot import load_snapshot
+from dictgen.model.types import Dictionary, Entry, Snapshot, Version
 from tests.conftest import Run
 from tests.helpers import ROOT, SAMPLE, sample_result, tree, write_snapshot
 from tests.strategies import names as name_text

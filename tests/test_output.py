@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.atomic import write_files
-from generator.config import load
-from generator.errors import DictgenError
-from generator.output import MANIFEST
+from dictgen.config import load
+from dictgen.errors import DictgenError
+from dictgen.output.atomic import write_files
+from dictgen.output.plan import MANIFEST
 from tests.conftest import Run
 from tests.helpers import sample_result, tree, write_snapshot
 

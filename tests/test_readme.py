@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import config
+from dictgen import config
 from tests.dbservers import MariaDB, Postgres
 from tests.helpers import ROOT, sample_result, write_snapshot
 from tests.httpserver import Reply, ok_body, serving

@@ -563,7 +563,7 @@ def generated_project(folder: Path, hook_repo: Path) -> Path:
     for name in ("names.toml", "pyproject.toml"):
         shutil.copy(ROOT / name, folder / name)
     proc = subprocess.run(
-        [sys.executable, "-m", "generator", "generate"],
+        [sys.executable, "-m", "dictgen", "generate"],
         cwd=folder,
         env=clean_env(PYTHONPATH=str(hook_repo)),
         capture_output=True,
@@ -619,7 +619,7 @@ def test_user_config_runs_both_hooks(hook_repo: tuple[Path, str], wheels: Path, 
     project = generated_project(tmp_path / "project", repo)
     vendored = "app/_vendor/juhe_grabticket"
     proc = subprocess.run(
-        [sys.executable, "-m", "generator", "vendor", vendored, "--target", "python"],
+        [sys.executable, "-m", "dictgen", "vendor", vendored, "--target", "python"],
         cwd=project,
         env=clean_env(PYTHONPATH=str(repo)),
         capture_output=True,

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from generator.diff import compare
-from generator.model import Version
-from generator.record import Policy, record
-from generator.response import Upstream, decode_response
-from generator.snapshot import canonical_sha256, load_snapshot, load_snapshots
+from dictgen.model.snapshot import canonical_sha256, load_snapshot, load_snapshots
+from dictgen.model.types import Version
+from dictgen.upstream.diff import compare
+from dictgen.upstream.record import Policy, record
+from dictgen.upstream.response import Upstream, decode_response
 from tests.conftest import Run
 from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
 from tests.strategies import results

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from generator.atomic import journal_path
+from dictgen.output.atomic import journal_path
 from tests.conftest import Run
 from tests.helpers import sample_result, tree
 from tests.test_crash import _dictgen, _project, at_rename
@@ -39,7 +39,7 @@ def test_two_imports_at_once_record_one_after_the_other(tmp_path: Path) -> None:
     second = _response(project, "b.json", _changed("软座 乙"))
     # The first run sleeps 1.5 s inside its locked write phase; the second starts meanwhile.
     slow = at_rename("delay_enter=1500000", 1)
-    command = [sys.executable, "-m", "generator", "import"]
+    command = [sys.executable, "-m", "dictgen", "import"]
     one = subprocess.Popen(
         [*slow, *command, str(first)], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -250,10 +250,10 @@ def test_empty_folders_and_stray_backups_are_reported_then_cleaned(project: Path
 @pytest.mark.parametrize("redirect", [">&-", "2>&-", "2>/dev/full"])
 def test_closed_or_full_streams_never_exit_1(project: Path, redirect: str) -> None:
     assert _dictgen(project, "generate").returncode == 0
-    command = f"{sys.executable} -m generator check {redirect}"
+    command = f"{sys.executable} -m dictgen check {redirect}"
     assert subprocess.run(command, shell=True, cwd=project, check=False).returncode == 0
     (project / PY / "py.typed").unlink()
-    generate = f"{sys.executable} -m generator generate {redirect}"
+    generate = f"{sys.executable} -m dictgen generate {redirect}"
     # Writing succeeds; only the report is lost: exit 2 when stdout is gone, never 1.
     code = subprocess.run(generate, shell=True, cwd=project, check=False).returncode
     assert code == (2 if redirect == ">&-" else 0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.render import BUILTIN_TEMPLATES
+from dictgen.render.jinja import BUILTIN_TEMPLATES
 from tests.conftest import Run
 from tests.helpers import tree
 

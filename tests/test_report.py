@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from generator.choices import FAIL_ON_LEVELS, REPORT_FORMATS, FailOn, ReportFormat
-from generator.diff import FAIL_ON, Report, compare
-from generator.report import gh_data, gh_property, md_escape, render_report, xml_safe
+from dictgen.choices import FAIL_ON_LEVELS, REPORT_FORMATS, FailOn, ReportFormat
+from dictgen.upstream.diff import FAIL_ON, Report, compare
+from dictgen.upstream.report import gh_data, gh_property, md_escape, render_report, xml_safe
 from tests.conftest import Run
 from tests.helpers import write_snapshot
 from tests.test_diff import pairs, snap

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from generator.errors import SnapshotError
-from generator.model import Version
-from generator.snapshot import canonical_sha256, load_snapshot, newest_per_major, parse_json
+from dictgen.errors import SnapshotError
+from dictgen.model.snapshot import canonical_sha256, load_snapshot, newest_per_major, parse_json
+from dictgen.model.types import Version
 from tests.conftest import Run
 from tests.helpers import sample_result, tree, write_snapshot
 
@@ -199,7 +199,7 @@ def test_order_is_kept_and_sha_matches_file() -> None:
 def test_newest_per_major(tmp_path: Path) -> None:
     for version in ["1.0.0", "1.2.0", "1.10.0", "2.0.0", "2.0.1"]:
         write_snapshot(tmp_path, version, sample_result())
-    from generator.snapshot import load_snapshots
+    from dictgen.model.snapshot import load_snapshots
 
     chosen = newest_per_major(load_snapshots(tmp_path))
     assert [str(s.version) for s in chosen] == ["1.10.0", "2.0.1"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import __version__
+from dictgen import __version__
 from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
 
 PACKAGE = "app/_vendor/juhe_grabticket"

@@ -6,7 +6,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
-from generator.escape import cell_text
+from dictgen.text import cell_text
 from tests.targets.tsc import MARKED, find_tsc, run
 
 # Renders each Markdown file given on the command line to HTML, as GitHub-flavoured Markdown.

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
-from generator.errors import RenderError, check_json
-from generator.escape import needs_escape
-from generator.targets.jsonschema import DOCUMENTS
+from dictgen.errors import RenderError, check_json
+from dictgen.targets.jsonschema import DOCUMENTS
+from dictgen.text import needs_escape
 from tests.helpers import ROOT, dictgen, render_target, sample_result, tree, write_snapshot
 from tests.strategies import results
 from tests.targets.tsc import MODES, NODE_MODULES, STRICT, find_tsc, generated_names, run, run_tsc

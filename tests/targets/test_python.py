@@ -13,8 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import output, pipeline
-from generator.config import Settings
+from dictgen import pipeline
+from dictgen.config import Settings
+from dictgen.output import plan as output
 from tests.helpers import ROOT, sample_result, write_snapshot
 from tests.strategies import results
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.model import Version
+from dictgen.model.types import Version
 from tests.helpers import ROOT
 
 BIN = Path(sys.executable).parent

@@ -15,10 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import output, pipeline
-from generator.config import Settings
-from generator.errors import RenderError
-from generator.escape import md_cell, needs_escape
+from dictgen import pipeline
+from dictgen.config import Settings
+from dictgen.errors import RenderError
+from dictgen.output import plan as output
+from dictgen.render.filters import md_cell
+from dictgen.text import needs_escape
 from tests.helpers import ROOT, write_snapshot
 from tests.strategies import results, text
 

@@ -13,7 +13,7 @@ import wcwidth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.escape import needs_escape, printable
+from dictgen.text import needs_escape, printable
 from tests.helpers import ROOT, dictgen, render_target, sample_result, write_snapshot
 from tests.strategies import results
 from tests.targets.markdown import TEXT_TAGS, Page, rendered, shown

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.choices import DIALECTS, SQL_TRANSACTIONS, SqlTransaction
-from generator.config import Settings
-from generator.curated import load_curated
-from generator.escape import sql_str
-from generator.model import Snapshot
-from generator.naming import Names, assign
-from generator.snapshot import load_snapshots, newest_per_major
+from dictgen.choices import DIALECTS, SQL_TRANSACTIONS, SqlTransaction
+from dictgen.config import Settings
+from dictgen.model.curated import load_curated
+from dictgen.model.naming import Names, assign
+from dictgen.model.snapshot import load_snapshots, newest_per_major
+from dictgen.model.types import Snapshot
+from dictgen.render.filters import sql_str
 from tests.dbservers import MariaDB, Postgres
 from tests.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
 from tests.strategies import results, text

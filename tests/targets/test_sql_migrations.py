@@ -21,7 +21,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import Engine, create_engine, event
 
-from generator.choices import DIALECTS, SQL_TRANSACTIONS, SqlTransaction
+from dictgen.choices import DIALECTS, SQL_TRANSACTIONS, SqlTransaction
 from tests.dbservers import MariaDB, Postgres
 from tests.helpers import ROOT, sample_result
 from tests.readme_blocks import parse

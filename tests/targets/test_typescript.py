@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.choices import TS_STYLES
-from generator.escape import needs_escape
-from generator.snapshot import canonical_sha256
+from dictgen.choices import TS_STYLES
+from dictgen.model.snapshot import canonical_sha256
+from dictgen.text import needs_escape
 from tests.helpers import ROOT, SAMPLE, dictgen, sample_result, tree, write_snapshot
 from tests.strategies import results
 from tests.targets.tsc import (

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.escape import md_cell
-from generator.targets.typescript import TYPESCRIPT
+from dictgen.render.filters import md_cell
+from dictgen.targets.typescript import TYPESCRIPT
 from tests.helpers import ROOT, sample_result
 from tests.strategies import results
 from tests.targets.markdown import TEXT_TAGS, rendered, shown

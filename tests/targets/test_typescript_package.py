@@ -17,9 +17,9 @@ from typing import Literal
 
 import pytest
 
-from generator.choices import TS_STYLES, TsStyle
-from generator.snapshot import canonical_sha256
-from generator.targets.typescript import TYPESCRIPT
+from dictgen.choices import TS_STYLES, TsStyle
+from dictgen.model.snapshot import canonical_sha256
+from dictgen.targets.typescript import TYPESCRIPT
 from tests.helpers import ROOT, SAMPLE, sample_result, write_snapshot
 from tests.targets.tsc import (
     ESBUILD,

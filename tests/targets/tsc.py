@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from generator import naming
-from generator.choices import TsStyle
-from generator.config import Settings
-from generator.snapshot import load_snapshots
+from dictgen.choices import TsStyle
+from dictgen.config import Settings
+from dictgen.model import naming
+from dictgen.model.snapshot import load_snapshots
 from tests.helpers import ROOT, planned, write_snapshot
 
 TOOLING = ROOT / "tooling"

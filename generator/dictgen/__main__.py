@@ -1,0 +1,5 @@
+"""Allow ``python -m dictgen``."""
+
+from dictgen.cli import main
+
+main()

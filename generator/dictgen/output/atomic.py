@@ -1,0 +1,278 @@
+"""Write a set of files all-or-nothing, under a folder lock, surviving crashes and signals.
+
+Before the first file is touched, a journal lists every file of the set and how to undo it.
+A run that dies (kill -9) leaves the journal behind; the next run that writes the same folder
+finds it and rolls the set back before doing anything else, so a tree is never left half old,
+half new. SIGINT and SIGTERM roll back at once.
+
+Journals live in the user's state folder, keyed by the folder's absolute path, never in the
+tree: a journal committed to a repository, or carried along by a copy, cannot steer a rollback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import stat
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dictgen.errors import DictgenError
+
+LOCK_WAIT = 120.0  # seconds a second run waits for the first before giving up
+_TMP, _BAK = ".dictgen-tmp", ".dictgen-bak"
+_DEFERRED = {signal.SIGINT, signal.SIGTERM}
+
+
+def temp_name(path: Path) -> Path:
+    """Where the new content of ``path`` is staged."""
+    return path.with_name(f".{path.name}{_TMP}")
+
+
+def backup_name(path: Path) -> Path:
+    """Where the old content of ``path`` is kept until the set is committed."""
+    return path.with_name(f".{path.name}{_BAK}")
+
+
+def is_leftover(name: str) -> bool:
+    """True for a staging or backup file name that only a crashed run leaves behind."""
+    return name.startswith(".") and (name.endswith(_TMP) or name.endswith(_BAK))
+
+
+def user_folder(variable: str, default: str) -> Path:
+    """dictgen's folder in an XDG base folder: ``$variable/dictgen``, else ``~/<default>/dictgen``."""
+    return Path(os.environ.get(variable) or os.path.join(os.path.expanduser("~"), default), "dictgen")
+
+
+def journal_path(folder: Path) -> Path:
+    """Where the journal of writes to ``folder`` lives: ``$XDG_STATE_HOME/dictgen/journals``."""
+    key = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:32]
+    return user_folder("XDG_STATE_HOME", ".local/state") / "journals" / f"{key}.json"
+
+
+@dataclass(frozen=True)
+class _Step:
+    path: Path
+    data: bytes | None  # None: delete the file
+    existed: bool
+
+
+@contextlib.contextmanager
+def locked(folder: Path, create: bool = True, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder``; a second run waits, then fails.
+
+    A missing folder is created (and removed again if still empty at the end); with
+    ``create=False`` a missing folder is not locked, for the caller to report.
+    """
+    if not create and not folder.is_dir():
+        yield
+        return
+    try:
+        made = _make_parents(folder)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise DictgenError(str(folder), f"not a usable folder: {exc.strerror or exc}") from None
+    try:
+        deadline, told = time.monotonic() + wait, False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DictgenError(str(folder), "another dictgen is still writing here") from None
+                if not told:
+                    sys.stderr.write(f"waiting for another dictgen writing {folder}\n")
+                    told = True
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+        for each in reversed(made):
+            with contextlib.suppress(OSError):
+                each.rmdir()
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while a rollback or commit must run to its end."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def write_files(files: Mapping[Path, bytes | None], journal_dir: Path) -> list[Path]:
+    """Apply ``files`` (content, or None to delete) as one set; return the paths changed.
+
+    The caller holds :func:`locked` on ``journal_dir``. On any failure or signal every file is
+    put back as it was, staged files and folders made for them are removed, and the error is
+    re-raised (an OSError as a one-line DictgenError).
+    """
+    recover(journal_dir)
+    _remove_leftovers({path.parent for path in files})
+    steps = [s for s in map(_step, files.items()) if s is not None]
+    if not steps:
+        return []
+    journal = journal_path(journal_dir)
+    made: list[Path] = []
+    current = journal_dir
+    try:
+        for step in steps:
+            made += _make_parents(step.path.parent)
+        _write_journal(journal, steps, made)
+        for step in steps:
+            current = step.path
+            if step.data is not None:
+                _stage(temp_name(step.path), step.data)
+        for step in steps:
+            current = step.path
+            _apply(step)
+    except BaseException as exc:
+        with _signals_blocked():
+            _undo(steps, made)
+            journal.unlink(missing_ok=True)
+            temp_name(journal).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise DictgenError(str(current), f"cannot write: {exc.strerror or exc}") from None
+        raise
+    with _signals_blocked():
+        journal.unlink()  # the commit point: from here on the new set stands
+        for step in steps:
+            backup_name(step.path).unlink(missing_ok=True)
+    return [s.path for s in steps]
+
+
+def _remove_leftovers(folders: set[Path]) -> None:
+    """Staged or backup files of a run that died after its commit point: garbage under the lock."""
+    for folder in folders:
+        if folder.is_dir():
+            for name in os.listdir(folder):
+                if is_leftover(name):
+                    (folder / name).unlink(missing_ok=True)
+
+
+def _step(item: tuple[Path, bytes | None]) -> _Step | None:
+    path, data = item
+    old = read_or_none(path)
+    if old == data:
+        return None
+    return _Step(path, data, old is not None)
+
+
+def read_or_none(path: Path) -> bytes | None:
+    """The bytes of ``path``, or None when it is not a regular file: missing, or a symbolic link (never
+    followed: it could lead to any file, whose contents a diff would print), a folder, FIFO or device."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # the last component is a symbolic link
+            return None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as file:
+        return file.read()
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and missing ancestors; return those created, deepest last."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        each.mkdir()
+    return list(reversed(missing))
+
+
+def _stage(tmp: Path, data: bytes) -> None:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, 0o644)
+
+
+def _apply(step: _Step) -> None:
+    """Keep the old file as a hard-linked backup, then put the new content (or nothing) in place."""
+    backup = backup_name(step.path)
+    if step.existed:
+        backup.unlink(missing_ok=True)
+        os.link(step.path, backup, follow_symlinks=False)
+    if step.data is None:
+        step.path.unlink(missing_ok=True)
+    else:
+        os.replace(temp_name(step.path), step.path)
+
+
+def _undo(steps: list[_Step], made: list[Path]) -> None:
+    for step in reversed(steps):
+        backup = backup_name(step.path)
+        if step.existed and backup.exists():
+            if step.path.exists() and os.path.samefile(backup, step.path):
+                backup.unlink()  # killed between the link and the rename: nothing to restore
+            else:
+                os.replace(backup, step.path)
+        elif not step.existed and step.data is not None and not temp_name(step.path).exists():
+            step.path.unlink(missing_ok=True)  # created by this run (its staged file is gone)
+        temp_name(step.path).unlink(missing_ok=True)
+    for folder in reversed(made):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _write_journal(journal: Path, steps: list[_Step], made: list[Path]) -> None:
+    doc = {
+        "steps": [
+            {"path": str(s.path.absolute()), "delete": s.data is None, "existed": s.existed} for s in steps
+        ],
+        "made": [str(folder.absolute()) for folder in made],
+    }
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_name(journal)
+    _stage(tmp, json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, journal)
+
+
+def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
+    """Roll back a write set that a crashed run left half done; True when there was one.
+
+    Every path in the journal must lie below ``journal_dir`` or one of ``roots``: a journal is a
+    file on disk, and one planted in a repository must not reach anything else.
+    """
+    journal = journal_path(journal_dir)
+    try:
+        doc = json.loads(journal.read_text(encoding="utf-8"))
+        steps = [
+            _Step(Path(s["path"]), None if s["delete"] else b"", bool(s["existed"])) for s in doc["steps"]
+        ]
+        made = [Path(folder) for folder in doc["made"]]
+    except FileNotFoundError:
+        temp_name(journal).unlink(missing_ok=True)
+        return False
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DictgenError(str(journal), f"unreadable journal of an interrupted run: {exc}") from None
+    allowed = [root.resolve() for root in (journal_dir, *roots)]
+    for path in [s.path for s in steps] + made:
+        real = path.resolve()
+        if not any(real != root and real.is_relative_to(root) for root in allowed):
+            raise DictgenError(str(journal), f"refusing a journal entry outside {journal_dir}: {str(path)!r}")
+    with _signals_blocked():
+        _undo(steps, made)
+        journal.unlink()
+    sys.stderr.write(f"rolled back an interrupted write ({len(steps)} file(s)): {journal_dir}\n")
+    return True

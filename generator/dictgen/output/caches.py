@@ -1,0 +1,116 @@
+"""Caches in the user's cache folder (``$XDG_CACHE_HOME/dictgen``): each saves work, none changes
+a byte of output, and any of them may be deleted at any time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+from dictgen.output.atomic import read_or_none, user_folder
+
+# Set (to anything but "" or "0") to turn every fast path off: no cache, no child process, every
+# template sandboxed, black on each whole module. The output bytes are the same either way.
+NO_FAST_PATHS = "DICTGEN_NO_FASTPATHS"
+
+
+def fast_paths() -> bool:
+    """False when ``DICTGEN_NO_FASTPATHS`` asks for the plain, slow way."""
+    return os.environ.get(NO_FAST_PATHS, "") in ("", "0")
+
+
+def cache_home() -> Path:
+    """``$XDG_CACHE_HOME/dictgen`` (``~/.cache/dictgen``): caches that never change any output."""
+    return user_folder("XDG_CACHE_HOME", ".cache")
+
+
+def private_folder(folder: Path) -> bool:
+    """Make ``folder`` (mode 700); True when it is a real folder of this user that others cannot write."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+class FormatCache:
+    """What black made of each Python module before, for ``python.Known``: in ``folder``, a file
+    named after the digest of black's input holds the sha256 of its output. A module on disk is
+    reused when its bytes have that sha256, so a file edited by hand never is."""
+
+    def __init__(self, out: Path, folder: Path) -> None:
+        self.out = out
+        self.folder = folder
+
+    def _entry(self, digest: str) -> Path:
+        return self.folder / digest[:2] / digest
+
+    def get(self, path: str, digest: str) -> bytes | None:
+        """The module at ``out/path`` when it is black's output for ``digest``, else None."""
+        try:
+            expected = self._entry(digest).read_text(encoding="ascii")
+        except (OSError, ValueError):
+            return None
+        data = read_or_none(self.out / path)
+        return data if data is not None and hashlib.sha256(data).hexdigest() == expected else None
+
+    def remember(self, formatted: Iterable[tuple[str, bytes]]) -> None:
+        """Record (digest, output) pairs; a cache that cannot be written is no error."""
+        for digest, data in formatted:
+            entry, value = self._entry(digest), hashlib.sha256(data).hexdigest()
+            if read_or_none(entry) != value.encode("ascii"):
+                _store(entry, value)
+
+
+class JsonCache:
+    """Values worked out before (``naming.Memo``): in ``folder``, a JSON file per key. A value that
+    is missing or unreadable is worked out again; a cache that cannot be written is no error."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> object:
+        """The value stored under ``key``, or None."""
+        data = read_or_none(self._entry(key))
+        try:
+            return json.loads(data) if data is not None else None
+        except ValueError:
+            return None
+
+    def put(self, key: str, value: object) -> None:
+        """Store ``value`` under ``key``."""
+        _store(self._entry(key), json.dumps(value, ensure_ascii=False))
+
+
+def _store(entry: Path, text: str) -> None:
+    """Write ``entry`` whole (staged, then renamed: a reader never sees half); no error if it cannot."""
+    try:
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staged = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+        staged.write_text(text, encoding="utf-8")
+        os.replace(staged, entry)
+    except (OSError, ValueError):
+        return
+
+
+def library(name: str) -> tuple[str, int, int] | None:
+    """Where library ``name`` is, and its size and time (a new version rewrites the file); None
+    when it is not installed. Cheaper than importlib.metadata, which imports the email package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return None
+    info = os.stat(spec.origin)
+    return spec.origin, info.st_size, info.st_mtime_ns

@@ -1,0 +1,166 @@
+"""The one path from snapshots to files: load -> name -> render -> plan; then write or compare."""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dictgen.choices import Target
+from dictgen.config import Settings
+from dictgen.errors import UnnamedError
+from dictgen.model.curated import check_curated, load_curated, with_builtin
+from dictgen.model.naming import Names, assign
+from dictgen.model.snapshot import (
+    Warn,
+    check_size,
+    json_path,
+    load_snapshots,
+    newest_per_major,
+    stderr_warning,
+)
+from dictgen.model.types import Snapshot, Version
+from dictgen.output import freshness
+from dictgen.output import plan as output
+from dictgen.output.atomic import locked, recover
+from dictgen.output.caches import FormatCache, JsonCache, cache_home, fast_paths, private_folder
+from dictgen.render.contract import Files, MajorView, Options, build_views
+from dictgen.render.jinja import render
+from dictgen.targets import docs
+from dictgen.upstream.accepted import ACCEPTED, load_accepted
+from dictgen.upstream.changelog import FILENAME, render_changelog
+
+
+def plan(settings: Settings, warn: Warn = stderr_warning) -> output.Plan:
+    """Load, validate, name and render everything the settings ask for; write nothing (but caches)."""
+    rendering = _render(settings, warn)
+    _remember(rendering)
+    return _plan_output(settings, rendering)
+
+
+def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
+    """Everything that does not depend on the output folder: snapshots -> files in memory."""
+    history, snapshots, names = _named(settings, warn)
+    changelog = render_changelog(history, load_accepted(settings.snapshots / ACCEPTED))
+    options = Options(
+        settings.templates,
+        settings.ts_style,
+        settings.sql_prefix,
+        _changelog_link(settings),
+        settings.sql_transaction,
+    )
+    cache = _cache_root()
+    known = FormatCache(settings.out, cache / "formatted") if cache else None
+    rendered = render(snapshots, names, settings.targets, options, known, fast_paths(), cache)
+    formatted = [(f.digest, f.data) for f in rendered.formatted.values()]
+    return Rendering(rendered.files, [str(s.version) for s in snapshots], changelog, known, formatted)
+
+
+def _changelog_link(settings: Settings) -> str:
+    """The snapshot changelog as a URL relative to the docs target's folder."""
+    path = os.path.relpath(settings.snapshots / FILENAME, settings.out / docs.FOLDER)
+    return urllib.parse.quote(path.replace(os.sep, "/"))
+
+
+def _named(
+    settings: Settings, warn: Warn = stderr_warning
+) -> tuple[list[Snapshot], list[Snapshot], dict[Version, Names]]:
+    """Every snapshot, the newest of each major, and the names of each of those."""
+    history = load_snapshots(settings.snapshots, warn)
+    snapshots = newest_per_major(history)
+    check_size(snapshots, settings.max_entries, settings.snapshots)
+    curated = load_curated(settings.names)
+    check_curated(curated, snapshots, settings.names)
+    if settings.builtin_names:
+        curated = with_builtin(curated, snapshots)
+    memo = _cache("names")
+    names = {s.version: assign(s, curated, memo) for s in snapshots}
+    if settings.strict_names:
+        _check_strict(names, settings)
+    return history, snapshots, names
+
+
+def views(settings: Settings) -> list[MajorView]:
+    """The view-models of every major version, as the targets see them (for ``dictgen show``)."""
+    _, snapshots, names = _named(settings)
+    return build_views(snapshots, names)
+
+
+def _remember(rendering: Rendering) -> None:
+    """Cache what black made of each module (after the write, which a crash test counts renames of)."""
+    if rendering.cache is not None:
+        rendering.cache.remember(rendering.formatted)
+
+
+def _plan_output(settings: Settings, rendering: Rendering) -> output.Plan:
+    changelog = {settings.snapshots / FILENAME: rendering.changelog}
+    return output.plan(settings.out, rendering.files, rendering.versions, changelog)
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """The rendered targets, the snapshot versions they show and the changelog, in memory."""
+
+    files: dict[Target, Files]
+    versions: list[str]
+    changelog: bytes
+    cache: FormatCache | None = None
+    formatted: list[tuple[str, bytes]] = field(default_factory=list)  # (digest, output) to remember
+
+
+def _check_strict(names: dict[Version, Names], settings: Settings) -> None:
+    unnamed = sorted({f for n in names.values() for f in n.fallbacks})
+    if unnamed:
+        problems = [(f"[{json_path('', d)}] {c!r}", f"no curated name (would be {n})") for d, c, n in unnamed]
+        raise UnnamedError(f"{settings.names}: --strict-names", problems)
+
+
+def generate(settings: Settings) -> list[str]:
+    """Plan, then write atomically under a lock; report each file written or deleted."""
+    output.check_out_root(settings.out, [settings.snapshots, settings.config])
+    with locked(settings.snapshots, create=False):  # no import may add a snapshot while this run renders
+        if settings.snapshots.is_dir():
+            recover(settings.snapshots)  # never render from a half-recorded snapshot
+        rendering = _render(settings)
+        with locked(settings.out):
+            recover(settings.out, (settings.snapshots,))
+            actions = output.write(_plan_output(settings, rendering))
+    _remember(rendering)
+    return actions
+
+
+def check(settings: Settings) -> list[output.Difference]:
+    """Plan, then compare with the disk: the same files ``generate`` would write. A tree found up to
+    date before, from the same inputs, is compared by digest without rendering (``freshness``)."""
+    output.check_out_root(settings.out, [settings.snapshots, settings.config])
+    plans = _cache("plans")
+    key = freshness.inputs_key(settings) if plans else None
+    if plans and key:
+        remembered = plans.get(key)
+        if freshness.unchanged(settings, key, remembered) and isinstance(remembered, dict):
+            for message in remembered.get("warnings") or []:
+                stderr_warning(str(message))
+            return []
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        stderr_warning(message)
+
+    planned = plan(settings, warn)
+    differences = output.check(planned)
+    if plans and key and not differences and freshness.inputs_key(settings) == key:  # nothing moved meanwhile
+        plans.put(key, freshness.record(key, planned) | {"warnings": warnings})
+    return differences
+
+
+def _cache_root() -> Path | None:
+    """The user's cache folder, or None without fast paths or when it is not private."""
+    return cache_home() if fast_paths() and private_folder(cache_home()) else None
+
+
+def _cache(name: str) -> JsonCache | None:
+    """The named cache in the user's cache folder (see ``_cache_root``)."""
+    root = _cache_root()
+    return JsonCache(root / name) if root else None

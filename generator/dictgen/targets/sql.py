@@ -1,0 +1,70 @@
+"""SQL target: ``sql/{postgresql,sqlite,mysql}.sql`` seeds of the newest snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dictgen.choices import Dialect
+from dictgen.errors import RenderError
+from dictgen.render.contract import Files, MajorView, Options, Templates
+from dictgen.render.filters import char_length, utf8_length
+
+# dialect -> the literal for false (SQLite stores booleans as 0/1)
+FALSE_SQL: dict[Dialect, str] = {"postgresql": "FALSE", "sqlite": "0", "mysql": "FALSE"}
+
+# MySQL keys are VARCHAR(384) in utf8mb4, counted in characters of up to 4 bytes: the two of the
+# entry table's primary key fill InnoDB's 3072-byte index limit.
+MYSQL_KEY_CHARS = 384
+# Descriptions and labels are TEXT columns, which hold at most 65,535 bytes in MySQL.
+MYSQL_TEXT_BYTES = 65_535
+# What a value is measured in against each limit: VARCHAR counts characters, TEXT bytes.
+_KEY = (MYSQL_KEY_CHARS, char_length, "characters")
+_TEXT = (MYSQL_TEXT_BYTES, utf8_length, "UTF-8 bytes")
+
+
+def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
+    """Render one seed per dialect from the newest snapshot."""
+    prefix = options.sql_prefix  # validated with the settings (config.check_sql_prefix)
+    newest = views[-1]
+    _check_mysql_sizes(newest)
+    files: Files = {}
+    for dialect, false_sql in FALSE_SQL.items():
+        text = templates.render(
+            f"sql/{dialect}.sql.j2",
+            newest=newest,
+            dialect=dialect,
+            false_sql=false_sql,
+            dictionary_table=f"{prefix}dictionary",
+            entry_table=f"{prefix}dictionary_entry",
+            key_chars=MYSQL_KEY_CHARS,
+            transaction=options.sql_transaction,
+        )
+        _check_complete(f"sql/{dialect}.sql", text)
+        files[f"sql/{dialect}.sql"] = text.encode("utf-8")
+    return files
+
+
+def _check_complete(path: str, text: str) -> None:
+    """Fail unless the seed is blank or ends with a complete statement, outside any quote or comment."""
+    # A sanity check of user templates, not a parse. SQLite's tokenizer reads the literals sql_str
+    # writes for every dialect as the dialect does ('' inside quotes; no \' or $$), so a final ';'
+    # counts only when every quote and /* comment before it is closed.
+    import sqlite3  # only its tokenizer
+
+    if text.strip() and not sqlite3.complete_statement(text):
+        problem = "an unclosed quote or /* comment, or no ';' after the last statement"
+        raise RenderError(path, f"generated SQL is incomplete: {problem}")
+
+
+def _check_mysql_sizes(view: MajorView) -> None:
+    """Fail rather than let MySQL reject or truncate a dictionary name, description, code or label."""
+    for d in view.dictionaries:
+        values = [("dictionary name", d.key, _KEY), ("description", d.msg, _TEXT)]
+        for e in d.entries:
+            values += [(f"code ({e.name})", e.code, _KEY), (f"label ({e.name})", e.label, _TEXT)]
+        for what, value, (limit, measure, unit) in values:
+            size = measure(value)
+            if size > limit:
+                raise RenderError(
+                    f"sql/mysql.sql: {d.class_name}", f"a {what} of {size} {unit} exceeds {limit}"
+                )

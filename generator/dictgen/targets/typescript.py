@@ -1,0 +1,59 @@
+"""TypeScript target: ``typescript/``, an ES module package with one ``src/v{M}`` per major version."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from dictgen.errors import check_json
+from dictgen.render.contract import Files, MajorView, Options, Templates, encode_text
+
+PACKAGE = "typescript"
+# The compilers the package builds with (devDependencies, and the one `prepare` fetches): 5.8 is the
+# first with erasableSyntaxOnly; 8 is not out, so nothing past 7 is promised.
+TYPESCRIPT = ">=5.8 <8"
+# Output path -> template; JSON files are checked (tsconfig.json as tsc reads it: comments allowed).
+_PACKAGE_FILES = {
+    "package.json": "package.json.j2",
+    "tsconfig.json": "tsconfig.json.j2",
+    "README.md": "README.md.j2",
+    ".gitignore": "gitignore.j2",
+    ".npmrc": "npmrc.j2",
+}
+_JSON = {"package.json": False, "tsconfig.json": True}
+# tsc reads tsconfig.json as JSON with comments and trailing commas. Strings are matched first, so
+# a "//" or "," inside one is kept; the rest is blanked, so error positions stay right.
+_STRING = r'"(?:[^"\\\n]|\\.)*"'
+_COMMENT = re.compile(rf"{_STRING}|//[^\n]*|/\*.*?\*/", re.DOTALL)
+_TRAILING_COMMA = re.compile(rf"{_STRING}|,(?=\s*[\]}}])")
+
+
+def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
+    """Render ``src/v{M}/index.ts`` per major, ``src/index.ts``, and package.json, tsconfig.json,
+    README.md, .gitignore and .npmrc."""
+    newest = views[-1]
+    common = {"newest": newest, "majors": views, "style": options.ts_style, "typescript": TYPESCRIPT}
+    files: Files = {}
+    for view in views:
+        source = templates.render("typescript/major.ts.j2", major=view, style=options.ts_style)
+        files[f"{PACKAGE}/src/v{view.major}/index.ts"] = encode_text(source)
+    files[f"{PACKAGE}/src/index.ts"] = encode_text(templates.render("typescript/index.ts.j2", **common))
+    for name, template in _PACKAGE_FILES.items():
+        text = templates.render(f"typescript/{template}", **common)
+        if name in _JSON:
+            _check_json(f"{PACKAGE}/{name}", text, _JSON[name])
+        files[f"{PACKAGE}/{name}"] = encode_text(text)
+    return files
+
+
+def _check_json(path: str, text: str, comments: bool) -> None:
+    """Fail unless ``text`` is a JSON object (``comments``: as tsc reads tsconfig.json)."""
+    if comments:
+        text = _TRAILING_COMMA.sub(_blank, _COMMENT.sub(_blank, text))
+    check_json(path, text)
+
+
+def _blank(match: re.Match[str]) -> str:
+    """A string as it is; a comment or trailing comma as spaces, keeping its line breaks."""
+    text = match.group()
+    return text if text.startswith('"') else re.sub(r"[^\n]", " ", text)

@@ -1,0 +1,29 @@
+"""Read the TOML files users write (pyproject.toml, names.toml, accepted.toml): one line per failure."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from dictgen.errors import DictgenError
+
+
+def read_toml(
+    path: Path, error: type[DictgenError] = DictgenError, invalid: str = "invalid TOML"
+) -> tuple[dict[str, Any], str] | None:
+    """The parsed document and its text, or None when ``path`` does not exist."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(str(path), f"cannot read: {exc}") from None
+    except ValueError as exc:  # a path with a NUL byte cannot name a file
+        raise error(repr(str(path)), f"not a usable path: {exc}") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise error(str(path), f"{invalid}: {exc}") from None
+    except RecursionError:
+        raise error(str(path), f"{invalid}: nested too deeply") from None

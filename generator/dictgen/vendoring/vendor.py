@@ -1,0 +1,268 @@
+"""Copy a generated package into another repository's tree as one all-or-nothing set, with VENDORED.json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dictgen import __version__
+from dictgen.choices import Target
+from dictgen.config import CONFIG
+from dictgen.errors import DictgenError
+from dictgen.model.snapshot import load_snapshots, newest_per_major
+from dictgen.model.types import Version
+from dictgen.output.atomic import locked, recover, write_files
+from dictgen.output.plan import MANIFEST, Lines, guard
+from dictgen.vendoring.vendored import (
+    FORMAT,
+    PACKAGES,
+    README,
+    RECORD,
+    Record,
+    load_json,
+    read_record,
+    safe_path,
+)
+
+_LANGUAGES = {"python": "Python", "typescript": "TypeScript", "sql": "SQL"}
+
+
+@dataclass(frozen=True)
+class Request:
+    """Copy ``target``'s package (only major ``major``, when given) from ``out`` into ``dest``."""
+
+    out: Path
+    snapshots: Path
+    dest: Path
+    target: Target
+    major: int | None = None
+
+
+def vendor(request: Request) -> Lines:
+    """Copy the package into ``request.dest`` as one set, replacing any previous copy; say what changed."""
+    _refuse_unsafe(request)
+    with locked(request.snapshots, create=False), locked(request.out, create=False):
+        files, snapshots = _source(request)
+    files = _with_record(request, files, snapshots)
+    dest = request.dest
+    with locked(dest):
+        recover(dest)  # its journal may name only files inside dest
+        changes, kept = _changes(dest, files, _previous(dest))
+        guard(dest, [*changes, *kept])
+        changed = write_files(changes, dest)
+        for path, data in changes.items():
+            if data is None:
+                _prune(dest, path.parent)
+    deleted = {path for path, data in changes.items() if data is None}
+    lines = [(f"deleted {p}" if p in deleted else f"wrote {p}", False) for p in changed]
+    lines += [(f"kept {p}: edited since it was vendored, delete it by hand", False) for p in kept]
+    summary = f"{len(changed)} file(s) changed; verify from that repository's root: `{verify_command(dest)}`"
+    return [*lines, (summary, True)]
+
+
+def _refuse_unsafe(request: Request) -> None:
+    """Refuse a destination that is /, home, a symbolic link, or overlaps dictgen's own folders."""
+    dest, real = request.dest, request.dest.resolve()
+    if real == Path(real.anchor) or real == Path.home().resolve():
+        raise DictgenError(str(dest), "refusing to vendor into / or the home folder")
+    if dest.is_symlink():
+        raise DictgenError(str(dest), "is a symbolic link: refusing to write through it")
+    if dest.exists() and not dest.is_dir():
+        raise DictgenError(str(dest), "exists and is not a folder")
+    for path in (request.out, request.snapshots, CONFIG):
+        theirs = path.resolve()
+        if real == theirs or theirs.is_relative_to(real) or real.is_relative_to(theirs):
+            raise DictgenError(str(dest), f"refusing a destination that contains or is inside {path}")
+
+
+def _source(request: Request) -> tuple[dict[str, bytes], tuple[tuple[Version, str], ...]]:
+    """The package's files exactly as ``generate`` wrote them, and the snapshots they show."""
+    where = str(request.out / MANIFEST)
+    manifest = load_json(request.out / MANIFEST, "not found: run `dictgen generate` first")
+    listed = _listed(manifest, request, where)
+    folder = request.out / PACKAGES[request.target]
+    files: dict[str, bytes] = {}
+    for rel, digest in sorted(listed.items()):
+        data = _read(folder / rel)
+        if data is None:
+            raise DictgenError(str(folder / rel), "missing: run `dictgen generate` first")
+        if _sha256(data) != digest:
+            what = "edited since `dictgen generate` wrote it (see `dictgen check`): refusing to vendor it"
+            raise DictgenError(str(folder / rel), what)
+        files[rel] = data
+    majors = None if request.major is None else {request.major}
+    return files, _snapshots(request.snapshots, manifest, majors, where)
+
+
+def _listed(manifest: object, request: Request, where: str) -> dict[str, str]:
+    """The manifest's files of the package (relative to its folder), narrowed to one major if asked."""
+    root = PACKAGES[request.target] + "/"
+    targets = manifest.get("targets") if isinstance(manifest, dict) else None
+    owned = targets.get(request.target) if isinstance(targets, dict) else None
+    if not isinstance(owned, dict) or not owned:
+        raise DictgenError(where, f"lists no {request.target} files: run `dictgen generate` first")
+    listed = {str(rel)[len(root) :]: digest for rel, digest in owned.items() if str(rel).startswith(root)}
+    bad = [rel for rel, digest in listed.items() if not safe_path(rel) or not isinstance(digest, str)]
+    if bad:
+        raise DictgenError(where, f"unreadable manifest entry: {bad[0]!r}")
+    if request.major is None:
+        return listed
+    if request.target != "python":
+        raise DictgenError("--major", "applies to --target python only (the package.json names every major)")
+    chosen = {
+        rel: d for rel, d in listed.items() if rel.startswith(f"v{request.major}/") or rel == "py.typed"
+    }
+    if not any(rel.startswith(f"v{request.major}/") for rel in chosen):
+        majors = sorted({rel.split("/")[0] for rel in listed if "/" in rel})
+        raise DictgenError("--major", f"no v{request.major} in {where}: the package has {', '.join(majors)}")
+    return chosen
+
+
+def _snapshots(
+    folder: Path, manifest: object, majors: set[int] | None, where: str
+) -> tuple[tuple[Version, str], ...]:
+    """The version and sha256 of each vendored major, from the snapshot folder generate read."""
+    newest = newest_per_major(load_snapshots(folder))
+    shown = manifest.get("snapshots") if isinstance(manifest, dict) else None
+    if shown != [str(s.version) for s in newest]:
+        what = f"shows snapshot(s) {shown}, but the newest in {folder} are {[str(s.version) for s in newest]}"
+        raise DictgenError(where, f"{what}: run `dictgen generate` first")
+    return tuple((s.version, s.sha256) for s in newest if majors is None or s.version.major in majors)
+
+
+def _with_record(
+    request: Request, files: dict[str, bytes], snapshots: tuple[tuple[Version, str], ...]
+) -> dict[str, bytes]:
+    """The files plus VENDORED.md and, last, VENDORED.json (so the record changes only with the copy)."""
+    package = _package_name(request.target, files)
+    verify = verify_command(request.dest)
+    update = f"dictgen vendor <this folder> --target {request.target}"
+    update += "" if request.major is None else f" --major {request.major}"
+    record = Record(package, request.target, request.major, snapshots, {})
+    files = {**files, README: _readme(record, verify, update)}
+    doc = {
+        "format": FORMAT,
+        "package": package,
+        "target": request.target,
+        "major": request.major,
+        "generator": f"grabticket-dictgen {__version__}",
+        "snapshots": [{"version": str(v), "sha256": h} for v, h in snapshots],
+        "verify": verify,
+        "update": update,
+        "files": {rel: _sha256(data) for rel, data in sorted(files.items())},
+    }
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return {**files, RECORD: text.encode("utf-8")}
+
+
+def _package_name(target: Target, files: Mapping[str, bytes]) -> str:
+    """``juhe_grabticket`` for Python; the package.json ``name`` for TypeScript."""
+    try:
+        name = json.loads(files["package.json"]).get("name") if target == "typescript" else None
+    except (KeyError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else PACKAGES[target].rsplit("/", 1)[-1]
+
+
+def verify_command(dest: Path) -> str:
+    """How to check the copy, run from the root of the repository that holds it (a ``.git`` above)."""
+    real = dest.resolve()
+    root = next((folder for folder in real.parents if (folder / ".git").exists()), None)
+    # Without a repository above it, an absolute path, which works from anywhere.
+    location = real.as_posix() if root is None else real.relative_to(root).as_posix()
+    import shlex
+
+    return f"dictgen check --vendored {shlex.quote(location)}"
+
+
+def _readme(record: Record, verify: str, update: str) -> bytes:
+    """VENDORED.md: what this folder is, and how a consumer verifies and updates it."""
+    shown = ", ".join(f"{v} (sha256 {h})" for v, h in record.snapshots)
+    if record.major is None:
+        scope = "every major version"
+    else:
+        scope = f"major {record.major} only"
+        if record.target == "python":
+            scope += f", without the package root: import `{record.package}.v{record.major}`"
+    lines = [
+        f"# Vendored: {record.package}",
+        "",
+        f"This folder is a copy of the {_LANGUAGES[record.target]} package `{record.package}` ({scope}),",
+        f"generated by grabticket-dictgen {__version__} from the Juhe grabTicket data dictionary,",
+        f"snapshot {shown}.",
+        "",
+        "Do not edit it. Its files' headers say to run `dictgen generate`: that applies in the project",
+        "that generates the package, not here. To update this copy, run there (`<this folder>` is the",
+        "path to this folder as seen from there):",
+        "",
+        f"    {update}",
+        "",
+        "To verify it, run from this repository's root (in CI, say): exit 0 when intact, exit 1 listing",
+        "each edited, missing or unexpected file.",
+        "",
+        f"    {verify}",
+        "",
+        f"`{RECORD}` holds the same facts and the sha256 of every file of the copy.",
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _previous(dest: Path) -> Record | None:
+    """The copy's VENDORED.json; None for a missing or empty folder; refuse any other folder."""
+    if not dest.is_dir():
+        return None
+    if (dest / RECORD).exists() or (dest / RECORD).is_symlink():
+        return read_record(dest)
+    if any(dest.iterdir()):
+        raise DictgenError(
+            str(dest), f"exists and is not a vendored copy (no {RECORD}): refusing to overwrite it"
+        )
+    return None
+
+
+def _changes(
+    dest: Path, files: Mapping[str, bytes], previous: Record | None
+) -> tuple[dict[Path, bytes | None], list[Path]]:
+    """The write set (stale unedited files deleted first) and the stale files kept because edited."""
+    owned = {RECORD, *(previous.files if previous else ())}
+    for rel, data in files.items():
+        old = _read(dest / rel)
+        if rel not in owned and old is not None and old != data:
+            raise DictgenError(
+                str(dest / rel), "exists but was not vendored by dictgen: refusing to overwrite it"
+            )
+    stale: list[Path] = []
+    kept: list[Path] = []
+    for rel, digest in sorted(previous.files.items() if previous else ()):
+        old = _read(dest / rel)
+        if rel not in files and old is not None:
+            (stale if _sha256(old) == digest else kept).append(dest / rel)
+    return {**dict.fromkeys(stale), **{dest / rel: data for rel, data in files.items()}}, kept
+
+
+def _prune(dest: Path, folder: Path) -> None:
+    """Remove folders a deletion left empty, or holding only a bytecode cache."""
+    while folder != dest and folder.is_relative_to(dest) and folder.is_dir() and not folder.is_symlink():
+        cache = folder / "__pycache__"
+        if os.listdir(folder) == ["__pycache__"] and cache.is_dir() and not cache.is_symlink():
+            shutil.rmtree(cache)
+        if os.listdir(folder):
+            return
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

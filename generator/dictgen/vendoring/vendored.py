@@ -1,0 +1,180 @@
+"""Read a vendored copy's VENDORED.json and compare the copy with it; needs no snapshot or names.toml."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from dictgen.choices import Target
+from dictgen.errors import DictgenError, SnapshotError
+from dictgen.model.snapshot import load_snapshots, parse_json
+from dictgen.model.types import Version
+from dictgen.output.plan import TOOL_FOLDERS, Lines, guard
+
+RECORD, README = "VENDORED.json", "VENDORED.md"
+FORMAT = 1  # VENDORED.json's layout; a reader refuses a format it does not know
+# Where each target that can be vendored keeps its package inside the output folder.
+PACKAGES: dict[Target, str] = {"python": "python/juhe_grabticket", "typescript": "typescript"}
+MAX_JSON = 8 << 20  # bytes: a record or journal larger than this is not one dictgen wrote
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_PACKAGE = re.compile(r"(@[a-z0-9._-]+/)?[A-Za-z0-9._-]{1,214}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Record:
+    """A vendored copy's VENDORED.json: what was copied, from which snapshots, every file's sha256."""
+
+    package: str
+    target: Target
+    major: int | None
+    snapshots: tuple[tuple[Version, str], ...]
+    files: dict[str, str]  # path relative to the copy, ``/``-separated -> sha256
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One file of a vendored copy that is not as VENDORED.json records it."""
+
+    kind: Literal["edited", "missing", "unexpected"]
+    path: Path
+
+
+def safe_path(rel: object) -> bool:
+    """True for a plain relative ``/``-separated path that stays below its folder."""
+    if not isinstance(rel, str) or not rel or "\\" in rel or rel.startswith("/") or _CONTROL.search(rel):
+        return False
+    return not {"", ".", ".."} & set(rel.split("/"))
+
+
+def load_json(path: Path, missing: str) -> Any:
+    """Parse a JSON file dictgen wrote, strictly; every failure is one line (``missing`` when absent)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_JSON + 1)
+    except FileNotFoundError:
+        raise DictgenError(str(path), missing) from None
+    except OSError as exc:
+        raise DictgenError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_JSON:
+        raise DictgenError(str(path), f"unreadable: larger than {MAX_JSON} bytes")
+    try:
+        return parse_json(data, str(path))
+    except SnapshotError as exc:
+        place, message = exc.problems[0]
+        raise DictgenError(str(path), f"unreadable: {place + ': ' if place else ''}{message}") from None
+
+
+def read_record(dest: Path) -> Record:
+    """The VENDORED.json of the copy in ``dest``, validated: every path must stay inside ``dest``."""
+    path = dest / RECORD
+    if not dest.is_dir():
+        raise DictgenError(str(dest), "no such folder")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise DictgenError(str(path), "is not a regular file: refusing to read it")
+    doc = load_json(path, f"not found: {dest} is not a vendored copy (see `dictgen vendor`)")
+    if not isinstance(doc, dict):
+        raise DictgenError(str(path), "unreadable: must be a JSON object")
+    if doc.get("format") != FORMAT:
+        raise DictgenError(str(path), f'unreadable: "format" must be {FORMAT} (written by a newer dictgen?)')
+    target, major, package = doc.get("target"), doc.get("major"), doc.get("package")
+    if target not in PACKAGES:
+        raise DictgenError(str(path), f'unreadable: "target" must be one of {", ".join(PACKAGES)}')
+    if major is not None and (type(major) is not int or major < 0):
+        raise DictgenError(str(path), 'unreadable: "major" must be null or a whole number')
+    if not isinstance(package, str) or not _PACKAGE.fullmatch(package):
+        raise DictgenError(str(path), 'unreadable: "package" must be a package name')
+    return Record(
+        package, target, major, _snapshots(doc.get("snapshots"), path), _files(doc.get("files"), path)
+    )
+
+
+def _snapshots(value: object, path: Path) -> tuple[tuple[Version, str], ...]:
+    found = []
+    for item in value if isinstance(value, list) and value else [None]:
+        text = item.get("version") if isinstance(item, dict) else None
+        version = Version.parse(text) if isinstance(text, str) else None
+        digest = item.get("sha256") if isinstance(item, dict) else None
+        if version is None or not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+            what = '"snapshots" must list {"version": "M.m.p", "sha256": hex digest} objects'
+            raise DictgenError(str(path), f"unreadable: {what}")
+        found.append((version, digest))
+    return tuple(found)
+
+
+def _files(value: object, path: Path) -> dict[str, str]:
+    if not isinstance(value, dict) or not value:
+        raise DictgenError(str(path), 'unreadable: "files" must map paths to sha256 digests')
+    for rel, digest in value.items():
+        if not safe_path(rel) or rel == RECORD:
+            raise DictgenError(str(path), f"refusing a path outside the vendored folder: {rel!r}")
+        if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+            raise DictgenError(str(path), f"unreadable: {rel!r}: not a sha256 digest")
+    return dict(value)
+
+
+def check_vendored(dest: Path) -> tuple[Record, list[Difference]]:
+    """Compare the copy in ``dest`` with its VENDORED.json: edited, missing and unexpected files."""
+    record = read_record(dest)
+    listed = {dest / rel: digest for rel, digest in sorted(record.files.items())}
+    guard(dest, listed)
+    found = []
+    for path, digest in listed.items():
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            found.append(Difference("missing", path))
+            continue
+        if hashlib.sha256(data).hexdigest() != digest:
+            found.append(Difference("edited", path))
+    unlisted = _unlisted(dest, {*listed, dest / RECORD})
+    return record, found + [Difference("unexpected", p) for p in unlisted]
+
+
+def _unlisted(dest: Path, known: set[Path]) -> list[Path]:
+    """Files (and symbolic links) below ``dest`` that are not ``known``; tool folders aside."""
+    found = []
+    for root, dirs, names in os.walk(dest):
+        found += [Path(root, d) for d in dirs if Path(root, d).is_symlink()]
+        dirs[:] = sorted(d for d in dirs if d not in TOOL_FOLDERS and not Path(root, d).is_symlink())
+        found += [Path(root, n) for n in names if Path(root, n) not in known]
+    return sorted(found)
+
+
+def report_copy(dest: Path, snapshots: Path, options: Mapping[str, object]) -> tuple[Lines, bool]:
+    """``check --vendored``: one line per difference, notes and a summary; True when the copy differs."""
+    given = sorted(k for k, v in options.items() if k != "snapshots" and v not in (None, ()))
+    if given:
+        raise DictgenError("--vendored", f"takes no --{given[0].replace('_', '-')} (only --snapshots)")
+    record, differences = check_vendored(dest)
+    lines = [(f"{d.kind}: {d.path}", False) for d in differences]
+    lines += [(f"note: {note}", True) for note in newer_snapshots(record, snapshots)]
+    if differences:
+        lines.append((f"{len(differences)} file(s) differ from the vendored copy: see {dest / RECORD}", True))
+    else:
+        lines.append((f"vendored copy intact: {dest}", True))
+    return lines, bool(differences)
+
+
+def newer_snapshots(record: Record, folder: Path) -> list[str]:
+    """Notes on snapshots in ``folder`` newer than a vendored one of the same major; none without it."""
+    if not folder.is_dir():
+        return []
+    try:
+        history = load_snapshots(folder, warn=lambda message: None)
+    except DictgenError as exc:
+        return [f"{exc.where}: not compared with the vendored copy ({exc.what})"]
+    notes = []
+    for version, _ in record.snapshots:
+        newest = max((s.version for s in history if s.version.major == version.major), default=version)
+        if newest > version:
+            notes.append(
+                f"snapshot {newest} in {folder} is newer than the vendored {version} (major {version.major}):"
+                f" update with `dictgen vendor` (see {RECORD})"
+            )
+    return notes
