@@ -14,16 +14,17 @@ check: $(RUNTIME)
 	$(BIN)/dictgen check
 
 test: $(DEV) system-deps node-deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
-# Everything that needs neither the database servers nor Node/tsc.
+# The edit-test loop: no database servers, no Node/tsc, no long property-based runs.
 test-fast: $(DEV) lint
-	$(BIN)/pytest -q -m "not db and not node"
+	$(BIN)/pytest -q -n auto -m "not db and not node and not slow"
 
 lint: $(DEV)
 	$(BIN)/ruff check generator tests benchmarks
 	$(BIN)/black --check -q generator tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 golden: $(DEV)
 	$(BIN)/python -m tests.golden

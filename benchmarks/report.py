@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from benchmarks.measure import Figure
 from dictgen import __version__
-from dictgen.choices import TARGETS
+from dictgen.targets import registry
 
 Results = dict[tuple[str, str, str], Figure]
 FLOOR = ("python", "floor: python -c 'import jinja2, click'", "-")
@@ -138,7 +138,7 @@ def render(
         "Sizes: `shipped` is snapshots/1.0.0.json (9 dictionaries); `1k`, `10k`, `100k` are synthetic:",
         "10 x 100, 10 x 1,000 and 100 x 1,000 entries, Chinese labels of 2-8 characters and numeric codes,",
         "so every member is named from its label's pinyin. Cold caches: an empty `$XDG_CACHE_HOME`.",
-        f"dictgen renders every target: {', '.join(TARGETS)}.",
+        f"dictgen renders every target: {', '.join(registry())}.",
         "datamodel-codegen reads the same enums as JSON Schema and writes Python only (black and isort).",
     ]
     if not slow:

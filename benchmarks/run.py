@@ -26,8 +26,8 @@ from typing import Any
 
 from benchmarks import data, downstream, report
 from benchmarks.measure import SPAWNER_PROCESS, Failed, Figure, median
-from dictgen.choices import TARGETS
 from dictgen.output.caches import NO_FAST_PATHS
+from dictgen.targets import registry
 
 DCG = "datamodel-code-generator==0.89.0"
 SLOW = os.environ.get("BENCH_SLOW") == "1"
@@ -84,7 +84,7 @@ class Dictgen:
 
     def setup(self, result: dict[str, Any], names: bool) -> None:
         """The project, generated once (which also warms the caches and the bytecode)."""
-        targets = data.BASELINE_TARGETS if self.tool == "dictgen before" else TARGETS
+        targets = data.BASELINE_TARGETS if self.tool == "dictgen before" else tuple(registry())
         data.make_project(self.base, result, names, targets)
         median([*self.command, "generate"], self.base, self.env(self.warm), 1)
         self.changed = data.snapshot_bytes(data.one_label_changed(result))

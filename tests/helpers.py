@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from dictgen import pipeline
-from dictgen.choices import Target
 from dictgen.config import Settings
 from dictgen.model.snapshot import dump_snapshot
 from dictgen.model.types import Version
@@ -65,7 +64,7 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def render_target(folder: Path, target: Target, *majors: Any, names: str = "") -> dict[str, bytes]:
+def render_target(folder: Path, target: str, *majors: Any, names: str = "") -> dict[str, bytes]:
     """Render ``target`` alone for ``majors`` (snapshots 1.0.0, 2.0.0, ...), with ``names`` as
     names.toml and no built-in names, into ``folder/out``; return its files."""
     for major, result in enumerate(majors, 1):

@@ -73,14 +73,15 @@ def test_usage_errors_are_exit_2(run: Run) -> None:
         ('colour = "red"', "pyproject.toml: [tool.dictgen] colour: unknown setting"),
         (
             'targets = ["python", "cobol"]',
-            "[tool.dictgen] targets: must be a non-empty list of python, typescript, sql",
+            "[tool.dictgen] targets: must be a non-empty list of docs, jsonschema, python, sql, typescript",
         ),
         ("strict_names = 1", "[tool.dictgen] strict_names: must be true or false"),
         ("out = 3", "[tool.dictgen] out: must be a string"),
         ("targets = []", "[tool.dictgen] targets: must be a non-empty list"),
-        ('ts_style = "class"', '[tool.dictgen] ts_style: must be "const" or "enum"'),
-        ('sql_prefix = "x; DROP"', "[tool.dictgen] sql_prefix: 'x; DROP' is not a safe SQL table prefix"),
-        ('sql_transaction = "single"', '[tool.dictgen] sql_transaction: must be "own" or "none"'),
+        ('typescript = {style = "class"}', '[tool.dictgen] typescript.style: must be "const" or "enum"'),
+        ('sql = {prefix = "x; DROP"}', "[tool.dictgen] sql.prefix: 'x; DROP' is not a safe SQL table prefix"),
+        ('sql = {transaction = "single"}', '[tool.dictgen] sql.transaction: must be "own" or "none"'),
+        ("sql = {prefixes = 1}", "[tool.dictgen] sql.prefixes: unknown option of the sql target"),
     ],
 )
 def test_bad_settings_are_one_line_exit_2(project: Path, run: Run, table: str, message: str) -> None:
@@ -88,6 +89,34 @@ def test_bad_settings_are_one_line_exit_2(project: Path, run: Run, table: str, m
     result = run("generate")
     assert result.exit_code == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
     assert not (project / "generated").exists()
+
+
+def test_every_bad_setting_is_reported_at_once(project: Path, run: Run) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.dictgen]\ncolour = 1\nout = 3\n[tool.dictgen.sql]\ntransaction = "x"\n', encoding="utf-8"
+    )
+    result = run("generate")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: pyproject.toml: [tool.dictgen] colour: unknown setting (known: builtin_names, docs,"
+        " jsonschema, max_entries, names, out, python, snapshots, sql, strict_names, targets, templates,"
+        " typescript)",
+        "error: pyproject.toml: [tool.dictgen] out: must be a string",
+        'error: pyproject.toml: [tool.dictgen] sql.transaction: must be "own" or "none"',
+    ]
+
+
+def test_the_flat_keys_of_0_1_still_work_with_a_deprecation_line(project: Path, run: Run) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.dictgen]\ntargets = ["sql"]\nsql_prefix = "app_"\n', encoding="utf-8"
+    )
+    result = run("generate")
+    assert result.exit_code == 0
+    assert (
+        "warning: pyproject.toml: [tool.dictgen] sql_prefix is deprecated: use [tool.dictgen.sql] prefix"
+        in result.stderr.splitlines()
+    )
+    assert "CREATE TABLE IF NOT EXISTS app_dictionary" in (project / "generated/sql/sqlite.sql").read_text()
 
 
 def test_a_tool_table_that_is_not_a_table(project: Path, run: Run) -> None:

@@ -21,8 +21,8 @@ _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 _INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|#)")
-_PATH = re.compile(r"(?<![\w/.-])generator/[\w/]+\.py\b")
-_MODULE = re.compile(r"(?<![\w/.-])generator(?:\.[A-Za-z_]\w*)+")
+_PATH = re.compile(r"(?<![\w/.-])generator/dictgen/[\w/]+\.py\b")
+_MODULE = re.compile(r"(?<![\w/.-])dictgen(?:\.[A-Za-z_]\w*)+")
 
 
 def _read(name: str) -> str:
@@ -65,7 +65,7 @@ def _module_exists(dotted: str) -> bool:
     """True when ``dotted`` is a module of the package, or an attribute of one."""
     parts = dotted.split(".")
     for i in range(len(parts), 1, -1):
-        base = ROOT.joinpath(*parts[:i])
+        base = (ROOT / "generator").joinpath(*parts[:i])
         if base.with_suffix(".py").is_file() or (base / "__init__.py").is_file():
             obj: object = importlib.import_module(".".join(parts[:i]))
             for attr in parts[i:]:
@@ -121,7 +121,7 @@ def test_module_finder_checks_attributes() -> None:
     assert _module_exists("dictgen.render.contract.Files")
     assert _module_exists("dictgen.targets.python")
     assert not _module_exists("dictgen.render.contract.NoSuchThing")
-    assert not _module_exists("generator.no_such_module")
-    assert _MODULE.findall("see dictgen.render.contract. Also my_generator.x and generator/views.py") == [
+    assert not _module_exists("dictgen.no_such_module")
+    assert _MODULE.findall("see dictgen.render.contract. Also my_dictgen.x and generator/views.py") == [
         "dictgen.render.contract"
     ]

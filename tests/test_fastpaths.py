@@ -7,9 +7,7 @@ The fast paths: built-in templates in a plain Jinja environment, compiled templa
 
 from __future__ import annotations
 
-import hashlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,15 +22,13 @@ from hypothesis import strategies as st
 
 from dictgen import pipeline
 from dictgen import text as textmod
-from dictgen.choices import TARGETS
 from dictgen.config import Settings
 from dictgen.errors import RenderError
 from dictgen.output import plan as output
 from dictgen.output.caches import NO_FAST_PATHS
 from dictgen.render import filters as escape
-from dictgen.render import jinja as render
 from dictgen.render.jinja import JinjaTemplates
-from dictgen.targets import python
+from dictgen.targets import python, registry
 from dictgen.text import Untrusted
 from tests.helpers import ROOT, fast_paths, planned, sample_result, tree, write_snapshot
 from tests.strategies import HOSTILE_TEXT, names, results, text
@@ -77,7 +73,7 @@ def large_results(draw: st.DrawFn) -> dict[str, Any]:
 
 def _both_ways(folder: Path) -> None:
     """Plan ``folder`` with fast paths off, then on (cold, then warm caches): identical bytes."""
-    project = Settings(folder / "snapshots", folder / "out", folder / "none.toml", TARGETS)
+    project = Settings(folder / "snapshots", folder / "out", folder / "none.toml", tuple(registry()))
     with fast_paths(False, folder / "cache"):
         slow = planned(project)
     with fast_paths(True, folder / "cache"):
@@ -254,7 +250,7 @@ def test_a_user_template_sandboxes_every_template_that_reaches_it(tmp_path: Path
 
 def test_a_damaged_template_cache_only_means_compiling_again(tmp_path: Path) -> None:
     write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
-    project = Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "none.toml", TARGETS)
+    project = Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "none.toml", tuple(registry()))
     with fast_paths(True, tmp_path / "cache"):
         first = planned(project)
         cached = list((tmp_path / "cache" / "dictgen" / "jinja").rglob("*.cache"))
@@ -267,18 +263,13 @@ def test_a_damaged_template_cache_only_means_compiling_again(tmp_path: Path) -> 
         assert planned(project) == first
 
 
-# --- black's earlier output, reused only for the very bytes it made -------------------------
+# --- check from the remembered plan, without black ------------------------------------------
 
 
-def _run(project: Path, cache: Path, *args: str, black: bool = True) -> subprocess.CompletedProcess[str]:
-    """``dictgen *args`` in ``project`` with its caches in ``cache``; without ``black``, any import
-    of black fails (in this process or a child)."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+def _run(project: Path, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``dictgen *args`` in ``project`` with its caches in ``cache``; stderr lists every import."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPROFILEIMPORTTIME": "1"}
     env.pop(NO_FAST_PATHS, None)
-    if not black:
-        (cache.parent / "no-black" / "black").mkdir(parents=True, exist_ok=True)
-        (cache.parent / "no-black" / "black" / "__init__.py").write_text("raise ImportError('no black')\n")
-        env["PYTHONPATH"] = str(cache.parent / "no-black")
     command = [sys.executable, "-m", "dictgen", *args]
     return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
 
@@ -290,15 +281,19 @@ def _project(tmp_path: Path) -> Path:
     return project
 
 
+def _imports_black(run: subprocess.CompletedProcess[str]) -> bool:
+    return any(line.rsplit("|", 1)[-1].strip() == "black" for line in run.stderr.splitlines())
+
+
 def test_an_up_to_date_check_does_not_run_black(tmp_path: Path) -> None:
     project = _project(tmp_path)
     assert _run(project, tmp_path / "cache", "generate").returncode == 0
-    assert list((tmp_path / "cache" / "dictgen" / "formatted").rglob("*"))
-    assert _run(project, tmp_path / "cache", "check", black=False).returncode == 0
-    cold = _run(project, tmp_path / "empty", "check", black=False)
-    assert cold.returncode == 2 and "no black" in cold.stderr  # black had to run: here, it cannot
-    assert _run(project, tmp_path / "empty", "check").returncode == 0
-    assert _run(project, tmp_path / "empty", "check", black=False).returncode == 0
+    first = _run(project, tmp_path / "cache", "check")  # renders, and remembers the plan
+    assert first.returncode == 0 and _imports_black(first)
+    again = _run(project, tmp_path / "cache", "check")
+    assert again.returncode == 0 and not _imports_black(again)
+    cold = _run(project, tmp_path / "empty", "check")
+    assert cold.returncode == 0 and _imports_black(cold)
 
 
 def test_a_hand_edited_module_is_stale_though_its_text_is_known(tmp_path: Path) -> None:
@@ -315,57 +310,9 @@ def test_a_hand_edited_module_is_stale_though_its_text_is_known(tmp_path: Path) 
     assert module.read_bytes() == written
 
 
-def test_the_cache_holds_digests_only_and_never_enters_the_tree(tmp_path: Path) -> None:
-    project = _project(tmp_path)
-    assert _run(project, tmp_path / "cache", "generate").returncode == 0
-    entries = [p for p in (tmp_path / "cache" / "dictgen" / "formatted").rglob("*") if p.is_file()]
-    hashes = {hashlib.sha256(data).hexdigest() for data in tree(project / "generated").values()}
-    assert entries and all(p.read_text(encoding="ascii") in hashes for p in entries)
-    assert {p.split("/")[0] for p in tree(project)} == {"generated", "snapshots", "pyproject.toml"}
-
-
 def test_the_repository_output_is_unchanged() -> None:
     """``generated/`` is what a run with every fast path off would write."""
     with tempfile.TemporaryDirectory() as tmp, fast_paths(False, Path(tmp)):
-        config = Settings(ROOT / "snapshots", ROOT / "generated", ROOT / "names.toml", TARGETS)
+        config = Settings(ROOT / "snapshots", ROOT / "generated", ROOT / "names.toml", tuple(registry()))
         on_disk = {p: data for p, data in tree(ROOT / "generated").items() if "__pycache__" not in p}
         assert planned(config) == on_disk
-
-
-# --- the child process that formats while the other targets render --------------------------
-
-
-def test_the_worker_formats_as_black_and_reports_errors_the_same() -> None:
-    source = _module([(str(n), "座") for n in range(50)])
-    worker = render._Worker()
-    try:
-        good = worker.submit("a.py", source, True)
-        bad = worker.submit("b.py", source + "\ndef broken(:\n", True)
-        assert good() == python.format_module("a.py", source, False)
-        with pytest.raises(RenderError) as caught:
-            bad()
-    finally:
-        worker.close()
-    with pytest.raises(RenderError) as here:
-        python.format_module("b.py", source + "\ndef broken(:\n", False)
-    assert str(caught.value) == str(here.value)
-
-
-def test_a_dead_worker_means_formatting_here() -> None:
-    source = _module([(str(n), "座") for n in range(50)])
-    worker = render._Worker()
-    try:
-        result = worker.submit("a.py", source, True)
-        os.kill(worker.pid, signal.SIGKILL)
-        later = worker.submit("b.py", source, True)
-        assert result() == later() == python.format_module("a.py", source, False)
-    finally:
-        worker.close()
-
-
-def test_an_abandoned_worker_is_stopped_and_reaped() -> None:
-    worker = render._Worker()
-    worker.submit("a.py", _module([(str(n), "座") for n in range(50)]), True)
-    worker.close()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(worker.pid, os.WNOHANG)

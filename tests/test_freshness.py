@@ -1,4 +1,4 @@
-"""``check`` answered from a remembered plan, and member names from the names cache: both only ever
+"""``check`` answered from a remembered plan: only ever
 for the very inputs they were made from, and neither can be talked into a wrong answer."""
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from dictgen import pipeline
-from dictgen.choices import TARGETS
 from dictgen.config import Settings
 from dictgen.errors import DictgenError
-from dictgen.model import curated, naming
+from dictgen.model import curated
 from dictgen.output import freshness
 from dictgen.output.caches import NO_FAST_PATHS
 from dictgen.output.plan import write
-from tests.helpers import ROOT, dictgen, fast_paths, planned, sample_result, write_snapshot
+from dictgen.targets import registry
+from tests.helpers import ROOT, dictgen, fast_paths, sample_result, write_snapshot
 
 Mutation = Callable[[Path], object]
 
@@ -26,7 +26,7 @@ Mutation = Callable[[Path], object]
 def _project(tmp_path: Path) -> Settings:
     write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
     (tmp_path / "names.toml").write_text('[seatClass]\n"1" = "WOODEN_BENCH"\n', encoding="utf-8")
-    return Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "names.toml", TARGETS)
+    return Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "names.toml", tuple(registry()))
 
 
 def _no_render(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,55 +138,7 @@ def test_snapshot_warnings_are_repeated_when_the_render_is_skipped(
             assert "unknown key ignored" in capsys.readouterr().err
 
 
-# --- the names cache -----------------------------------------------------------------------
-
-
-def _names(settings: Settings) -> dict[str, bytes]:
-    return {rel: data for rel, data in planned(settings).items() if rel.startswith("python/")}
-
-
-def test_remembered_names_are_used_and_a_forged_one_never_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    result = {"seats": {"msg": "m", "data": {"1": "硬座", "2": "软座"}}}
-    write_snapshot(tmp_path / "snapshots", "1.0.0", result)
-    settings = Settings(
-        tmp_path / "snapshots", tmp_path / "out", tmp_path / "none.toml", ("python",), builtin_names=False
-    )
-    with fast_paths(False, tmp_path / "cache"):
-        slow = _names(settings)
-    with fast_paths(True, tmp_path / "cache"):
-        assert _names(settings) == slow
-        [entry] = (tmp_path / "cache" / "dictgen" / "names").rglob("*.json")
-        assert json.loads(entry.read_text(encoding="utf-8")) == ["YING_ZUO", "RUAN_ZUO"]
-        with monkeypatch.context() as patch:
-            patch.setattr(naming, "fallback_member", lambda entry: pytest.fail("named again"))
-            assert _names(settings) == slow  # from the cache
-        forgeries = [
-            '["X = 1; import os; Y", "RUAN_ZUO"]',
-            '["A"]',
-            '{"1": "A"}',
-            "nonsense",
-            '["DUP", "DUP"]',
-        ]
-        forgeries += ['["None", "RUAN_ZUO"]', '["YING_ZUO", "class"]']
-        for forged in forgeries:
-            entry.write_text(forged, encoding="utf-8")
-            assert _names(settings) == slow
-
-
-def test_a_remembered_name_never_overrides_a_curated_one(tmp_path: Path) -> None:
-    write_snapshot(
-        tmp_path / "snapshots", "1.0.0", {"seats": {"msg": "m", "data": {"1": "硬座", "2": "软座"}}}
-    )
-    (tmp_path / "names.toml").write_text('[seats]\n"1" = "BANK"\n', encoding="utf-8")
-    settings = Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "names.toml", ("python",))
-    with fast_paths(True, tmp_path / "cache"):
-        first = _names(settings)
-        [entry] = (tmp_path / "cache" / "dictgen" / "names").rglob("*.json")
-        assert json.loads(entry.read_text(encoding="utf-8")) == ["BANK", "RUAN_ZUO"]
-        entry.write_text('["CHONG_QING", "BANK"]', encoding="utf-8")
-        assert _names(settings) == first
+# --- names ---------------------------------------------------------------------------------
 
 
 def test_pinyin_names_do_not_depend_on_the_environment(tmp_path: Path) -> None:

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from dictgen.errors import NamingError
 from dictgen.model.curated import UPPER_SNAKE, check_curated, load_curated
 from dictgen.model.naming import (
-    RESERVED_CLASS_NAMES,
     assign,
     class_base,
     fallback_member,
 )
 from dictgen.model.snapshot import load_snapshot
 from dictgen.model.types import Dictionary, Entry, Snapshot, Version
+from dictgen.targets import reserved
 from tests.conftest import Run
 from tests.helpers import ROOT, SAMPLE, sample_result, tree, write_snapshot
 from tests.strategies import names as name_text
@@ -42,7 +42,7 @@ def _snapshot(dictionaries: dict[str, dict[str, str]]) -> Snapshot:
 
 def test_curated_names_cover_every_sample_entry() -> None:
     snap = load_snapshot(SAMPLE)
-    names = assign(snap, load_curated(ROOT / "names.toml"))
+    names = assign(snap, load_curated(ROOT / "names.toml"), reserved())
     assert names.fallbacks == ()
     assert sum(len(d.entries) for d in snap.dictionaries) == 143
     assert names.members["seatClass"]["4"] == "SECOND_CLASS_SEAT"
@@ -78,20 +78,20 @@ def test_class_base(key: str, expected: str) -> None:
 
 def test_collisions_get_suffixes_derived_from_the_code() -> None:
     snap = _snapshot({"d": {"a": "硬座", "b": "硬座", "c": "ying zuo"}, "class": {}, "None": {}, "Class": {}})
-    names = assign(snap, {})
+    names = assign(snap, {}, reserved())
     assert names.members["d"] == {"a": "YING_ZUO", "b": "YING_ZUO_B", "c": "YING_ZUO_C"}
     assert names.classes["None"] == "None_NONE"
     assert {names.classes["class"], names.classes["Class"]} == {"Class", "Class_CLASS"}
 
 
 def test_derived_typescript_names_do_not_collide() -> None:
-    names = assign(_snapshot({"seat": {}, "seatLabels": {}, "isSeat": {}}), {})
+    names = assign(_snapshot({"seat": {}, "seatLabels": {}, "isSeat": {}}), {}, reserved())
     assert names.classes == {"seat": "Seat", "seatLabels": "SeatLabels_SEAT_LABELS", "isSeat": "IsSeat"}
 
 
 def test_names_do_not_depend_on_upstream_order() -> None:
-    one = assign(_snapshot({"d": {"a": "x", "b": "x"}}), {})
-    two = assign(_snapshot({"d": {"b": "x", "a": "x"}}), {})
+    one = assign(_snapshot({"d": {"a": "x", "b": "x"}}), {}, reserved())
+    two = assign(_snapshot({"d": {"b": "x", "a": "x"}}), {}, reserved())
     assert one.members["d"] == two.members["d"]
 
 
@@ -155,13 +155,13 @@ def _valid_identifier(name: str) -> bool:
 @given(st.dictionaries(name_text, st.dictionaries(name_text, text, max_size=8), max_size=6))
 def test_names_are_always_valid_unique_and_stable(dictionaries: dict[str, dict[str, str]]) -> None:
     snap = _snapshot(dictionaries)
-    names = assign(snap, {})
-    assert names == assign(snap, {})
+    names = assign(snap, {}, reserved())
+    assert names == assign(snap, {}, reserved())
     classes = list(names.classes.values())
     assert len(set(classes)) == len(classes)
     for name in classes:
         assert _valid_identifier(name) and name not in IDENT_TS_RESERVED
-        assert name not in RESERVED_CLASS_NAMES
+        assert name not in reserved()
         assert not name.startswith("_")
     for members in names.members.values():
         assert len(set(members.values())) == len(members)

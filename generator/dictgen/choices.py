@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Target = Literal["python", "typescript", "sql", "docs", "jsonschema"]
 TsStyle = Literal["const", "enum"]
 ReportFormat = Literal["text", "json", "markdown", "github", "junit"]
 FailOn = Literal["breaking", "dangerous", "any", "never"]
@@ -30,7 +29,6 @@ ShowFormat = Literal["table", "json"]
 # "own": a seed runs in a transaction of its own; "none": in the caller's (psql -1, a migration tool).
 SqlTransaction = Literal["own", "none"]
 
-TARGETS: tuple[Target, ...] = get_args(Target)
 TS_STYLES: tuple[TsStyle, ...] = get_args(TsStyle)
 REPORT_FORMATS: tuple[ReportFormat, ...] = get_args(ReportFormat)
 FAIL_ON_LEVELS: tuple[FailOn, ...] = get_args(FailOn)

@@ -16,21 +16,22 @@ from typing import Any
 import click
 
 from dictgen import __version__, choices, config, pipeline, show
-from dictgen.console import OUT, Terminated, silence_stdout
-from dictgen.errors import DictgenError, SnapshotError
+from dictgen.console import OUT, Redactor, Terminated, silence_stdout
+from dictgen.errors import ConfigError, ConfigErrors, DictgenError, SnapshotError
 from dictgen.output.plan import Lines, describe
+from dictgen.targets import registry
 from dictgen.upstream import diff, fetch, record, report, response, sides
 from dictgen.vendoring.vendor import Request, vendor
-from dictgen.vendoring.vendored import PACKAGES, report_copy
+from dictgen.vendoring.vendored import report_copy, vendorable
 
 OK, DIFFERENT, ERROR = 0, 1, 2
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
 
 
 def _fail(exc: DictgenError) -> None:
-    if isinstance(exc, SnapshotError) and len(exc.problems) > 1:
-        for path, message in exc.problems:
-            OUT.error(exc.where, f"{path}: {message}")
+    if isinstance(exc, SnapshotError) and (len(exc.problems) > 1 or isinstance(exc, ConfigErrors)):
+        for where, what in exc.lines():
+            OUT.error(where, what)
     else:
         OUT.error(exc.where, exc.what)
 
@@ -62,16 +63,52 @@ def _settings(**given: Any) -> config.Settings:
     """[tool.dictgen] of the nearest pyproject.toml (or --config), overridden by the options given."""
     root = click.get_current_context().find_root().params
     explicit: Path | None = root.get("config")
-    base = config.load(explicit or config.find(Path.cwd()), must_exist=explicit is not None)
+    base = config.load(explicit or config.find(Path.cwd()), explicit is not None, _warning)
     if root.get("verbose"):
         found = "" if base.config.is_file() else " (not found: built-in defaults)"
         OUT.say(f"config: {base.config}{found}", err=True)
-    return replace(base, **{k: v for k, v in given.items() if v is not None and v != ()})
+    table: dict[str, Any] = {}
+    shown: dict[str, str] = {}
+    for setting in given.pop("option", None) or ():
+        name, equals, value = setting.partition("=")
+        target, dot, option = name.partition(".")
+        if not (equals and dot and option):
+            raise ConfigError("--option", f"{setting!r} is not TARGET.KEY=VALUE")
+        table.setdefault(target, {})[option] = _value(value)
+        shown[name] = f"--option {name}"
+    for target in registry().values():
+        for flat, option in target.flat.items():
+            if given.get(flat) is not None:
+                table.setdefault(target.name, {})[option] = given[flat]
+                shown[f"{target.name}.{option}"] = f"--{flat.replace('_', '-')}"
+    flats = {key for target in registry().values() for key in target.flat}
+    table |= {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in given.items()
+        if v not in (None, ()) and k not in config.PATHS and k not in flats
+    }
+    paths = {k: v for k, v in given.items() if v is not None and k in config.PATHS}
+    return config.Reader(replace(base, **paths), Path(), "", _warning).read(table, shown)
+
+
+def _value(text: str) -> Any:
+    """An option's value as TOML reads it (``true``, ``3``), else the text itself (``enum``)."""
+    import tomllib
+
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _warning(message: str) -> None:
+    OUT.say(f"warning: {message}", err=True)
 
 
 def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options shared by ``generate`` and ``check``."""
     path = click.Path(path_type=Path)
+    targets = registry()
     decorators = [
         click.option("--snapshots", type=path, help="Snapshot folder [snapshots]."),
         click.option("--out", type=path, help="Output folder [generated]."),
@@ -80,25 +117,29 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--target",
             "targets",
             multiple=True,
-            type=click.Choice(choices.TARGETS),
+            type=click.Choice(tuple(targets)),
             help="Target to render; repeatable [python, or [tool.dictgen] targets].",
         ),
         click.option("--templates", type=path, help="Folder whose templates override built-in ones."),
         click.option(
             "--strict-names/--no-strict-names", default=None, help="Fail when an entry has no curated name."
         ),
-        click.option("--ts-style", type=click.Choice(choices.TS_STYLES), help="TypeScript style [const]."),
-        click.option("--sql-prefix", help="Table name prefix for SQL seeds [juhe_]."),
         click.option(
-            "--sql-transaction",
-            type=click.Choice(choices.SQL_TRANSACTIONS),
-            help="SQL seeds run in a transaction of their own, or in the caller's (none) [own].",
+            "--option",
+            multiple=True,
+            metavar="TARGET.KEY=VALUE",
+            help="A target's option, as in [tool.dictgen.TARGET]; repeatable.",
         ),
         click.option(
             "--builtin-names/--no-builtin-names",
             default=None,
             help="Name entries missing from names.toml with the names shipped with dictgen [yes].",
         ),
+    ]
+    decorators += [
+        click.option(f"--{flat.replace('_', '-')}", flat, help=f"The same as --option {t.name}.{option}=...")
+        for t in targets.values()
+        for flat, option in t.flat.items()
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -181,7 +222,7 @@ def fetch_command(
 ) -> int:
     """Download the live dictionary and record it as the next snapshot version."""
     key = fetch.read_key(key_env, key_file)
-    OUT.redactors.append(response.Redactor([key]))
+    OUT.redactors.append(Redactor([key]))
     upstream = fetch.fetch(fetch.Request(url or fetch.DEFAULT_URL, key, timeout, retries))
     return _record(upstream, **record)
 
@@ -234,12 +275,12 @@ def diff_command(
 
 @cli.command("vendor")
 @click.argument("dest", type=click.Path(path_type=Path))
-@click.option("--target", type=click.Choice(tuple(PACKAGES)), required=True, help="The package to copy.")
+@click.option("--target", type=click.Choice(tuple(vendorable())), required=True, help="The package to copy.")
 @click.option("--major", type=click.IntRange(min=0), help="Python: copy only vM, not the package root.")
 @click.option("--out", type=click.Path(path_type=Path), help="Output folder to copy from [generated].")
 @click.option("--snapshots", type=click.Path(path_type=Path), help="Snapshot folder [snapshots].")
 @handles_errors
-def vendor_command(dest: Path, target: choices.Target, major: int | None, **folders: Path | None) -> int:
+def vendor_command(dest: Path, target: str, major: int | None, **folders: Path | None) -> int:
     """Copy a generated package into DEST (in another repository), with a VENDORED.json to check it by."""
     settings = _settings(**folders)
     return _said(vendor(Request(settings.out, settings.snapshots, dest, target, major)), OK)

@@ -1,21 +1,25 @@
-"""Defaults for the CLI: built-in, overridden by ``[tool.dictgen]`` in ./pyproject.toml."""
+"""Settings: built-in defaults, overridden by ``[tool.dictgen]`` (and each target's own table).
+
+Every path is relative to the folder of the settings file. Every problem of the table is reported
+at once.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, fields, replace
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from dictgen.choices import SQL_TRANSACTIONS, TARGETS, TS_STYLES, SqlTransaction, Target, TsStyle
-from dictgen.errors import ConfigError
+from dictgen.errors import ConfigError, ConfigErrors
+from dictgen.render.contract import Target
+from dictgen.targets import registry
 from dictgen.tomlfile import read_toml
 
-# SQL seeds print table names unquoted: only a lowercase identifier prefix is safe in every
-# dialect, and 40 characters leave room for "dictionary_entry" within 63 bytes (PostgreSQL).
-SQL_PREFIX = re.compile(r"([a-z_][a-z0-9_]{0,39})?")
 # The file whose [tool.dictgen] table holds the settings, relative to the working directory.
 CONFIG = Path("pyproject.toml")
+Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -25,24 +29,25 @@ class Settings:
     snapshots: Path = Path("snapshots")
     out: Path = Path("generated")
     names: Path = Path("names.toml")
-    targets: tuple[Target, ...] = ("python",)
+    targets: tuple[str, ...] = ("python",)
     templates: Path | None = None
     strict_names: bool = False
-    ts_style: TsStyle = "const"
-    sql_prefix: str = "juhe_"
-    sql_transaction: SqlTransaction = "own"
     # generate and check refuse a snapshot with more entries (all dictionaries together) up front:
     # upstream has 143, and rendering costs ~1 ms and ~12 KB of memory per entry.
     max_entries: int = 100_000
     # Without a names.toml entry, names come from the curated names shipped with dictgen.
     builtin_names: bool = True
     config: Path = CONFIG  # the file these settings came from (it may not exist)
+    # Target name -> its options (``[tool.dictgen.<target>]``); a target not here has its defaults.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        check_sql_prefix(self.sql_prefix, "--sql-prefix")
+    def options_of(self, target: Target) -> Any:
+        """The options ``target`` renders with."""
+        return self.options.get(target.name) or target.options()
 
 
-_PATHS = {"snapshots", "out", "names", "templates"}
+PATHS = {"snapshots", "out", "names", "templates"}
+_KNOWN = {f.name for f in fields(Settings)} - {"config", "options"}
 
 
 def find(start: Path) -> Path:
@@ -66,7 +71,7 @@ def _has_table(pyproject: Path, shown: Path) -> bool:
     return isinstance(tool, dict) and "dictgen" in tool
 
 
-def load(pyproject: Path = CONFIG, must_exist: bool = False) -> Settings:
+def load(pyproject: Path = CONFIG, must_exist: bool = False, warn: Warn | None = None) -> Settings:
     """Settings from ``[tool.dictgen]``; keys are the long option names with ``_`` or ``-``.
 
     Paths, the defaults included, are relative to the folder of ``pyproject``.
@@ -82,46 +87,101 @@ def load(pyproject: Path = CONFIG, must_exist: bool = False) -> Settings:
     table = table.get("dictgen", {}) if isinstance(table, dict) else None
     if not isinstance(table, dict):
         raise ConfigError(str(pyproject), "[tool.dictgen] must be a table")
-    known = {f.name: f for f in fields(Settings) if f.name != "config"}
-    values: dict[str, Any] = {}
-    for raw_key, value in table.items():
-        key = raw_key.replace("-", "_")
-        where = f"{pyproject}: [tool.dictgen] {raw_key}"
-        if key not in known:
-            raise ConfigError(where, f"unknown setting (known: {', '.join(sorted(known))})")
-        values[key] = _coerce(key, value, where, base)
-    return replace(defaults, **values)
+    return Reader(defaults, base, f"{pyproject}: [tool.dictgen]", warn).read(table)
 
 
-def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
-    if key in _PATHS and isinstance(value, str):
-        return base / value
-    if key == "targets" and isinstance(value, list) and value and all(v in TARGETS for v in value):
+class Reader:
+    """Reads settings given as a mapping (a TOML table, or command-line options) onto ``base``,
+    collecting every problem; paths are resolved against ``folder``."""
+
+    def __init__(self, base: Settings, folder: Path, where: str, warn: Warn | None = None) -> None:
+        self.base, self.folder, self.where, self.warn = base, folder, where, warn
+        self.problems: list[tuple[str, str]] = []
+        self.options: dict[str, dict[str, Any]] = {}
+        self.shown: dict[str, list[str]] = {}  # target -> the keys its options were given as
+        self.names: Mapping[str, str] = {}
+
+    def read(self, table: Mapping[str, Any], shown: Mapping[str, str] | None = None) -> Settings:
+        """``base`` with every key of ``table`` applied; ConfigErrors naming every problem, each by
+        its key or ``target.option`` (or by what ``shown`` says: a command-line option's name)."""
+        self.names = shown or {}
+        values: dict[str, Any] = {}
+        targets = registry()
+        flat = {key: (t, name) for t in targets.values() for key, name in t.flat.items()}
+        for raw_key, value in table.items():
+            key = raw_key.replace("-", "_")
+            if key in _KNOWN:
+                self._setting(raw_key, key, value, values)
+            elif key in targets and isinstance(value, dict):
+                for option, given in value.items():
+                    name = f"{raw_key}.{option}"
+                    self._option(targets[key], option, given, self.names.get(name, name))
+            elif key in flat:
+                target, option = flat[key]
+                if self.warn:
+                    self.warn(
+                        f"{self.where} {raw_key} is deprecated: use [tool.dictgen.{target.name}] {option}"
+                    )
+                self._option(target, option, value, raw_key)
+            else:
+                known = sorted([*_KNOWN, *targets])
+                self.problems.append((raw_key, f"unknown setting (known: {', '.join(known)})"))
+        options = dict(self.base.options)
+        for name, given in self.options.items():
+            options[name] = self._make(targets[name], given)
+        if self.problems:
+            raise ConfigErrors(self.where, self.problems)
+        return replace(self.base, **values, options=options)
+
+    def _setting(self, raw_key: str, key: str, value: Any, values: dict[str, Any]) -> None:
+        coerced = _coerce(key, value, self.folder)
+        if coerced is None:
+            names = f"a non-empty list of {', '.join(registry())}"
+            expected = names if key == "targets" else _EXPECTED.get(key, "a string")
+            self.problems.append((raw_key, f"must be {expected}"))
+        else:
+            values[key] = coerced
+
+    def _option(self, target: Target, option: str, value: Any, shown: str) -> None:
+        hints = typing.get_type_hints(target.options)
+        if option.replace("-", "_") not in hints:
+            known = ", ".join(sorted(hints)) or "none"
+            self.problems.append((shown, f"unknown option of the {target.name} target (known: {known})"))
+            return
+        kind = hints[option.replace("-", "_")]
+        allowed = typing.get_args(kind) if typing.get_origin(kind) is typing.Literal else None
+        if allowed is not None and value not in allowed:
+            self.problems.append((shown, "must be " + " or ".join(f'"{a}"' for a in allowed)))
+        elif allowed is None and type(value) is not kind:
+            self.problems.append((shown, f"must be {_TYPE_NAMES.get(kind, 'a string')}"))
+        else:
+            self.options.setdefault(target.name, {})[option.replace("-", "_")] = value
+            self.shown.setdefault(target.name, []).append(shown)
+
+    def _make(self, target: Target, given: dict[str, Any]) -> Any:
+        try:
+            return replace(self.base.options.get(target.name) or target.options(), **given)
+        except ValueError as exc:
+            self.problems.append((", ".join(self.shown[target.name]), str(exc)))
+            return None
+
+
+_TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
+_EXPECTED = {
+    "strict_names": "true or false",
+    "builtin_names": "true or false",
+    "max_entries": "a positive integer",
+}
+
+
+def _coerce(key: str, value: Any, base: Path) -> Any:
+    """``value`` for setting ``key``, or None when it is not a valid one."""
+    if key in PATHS:
+        return base / value if isinstance(value, str) else None
+    if key == "targets" and isinstance(value, list) and value and all(v in registry() for v in value):
         return tuple(dict.fromkeys(value))
-    if key in ("strict_names", "builtin_names") and isinstance(value, bool):
-        return value
-    if key == "sql_prefix" and isinstance(value, str):
-        return check_sql_prefix(value, where)
-    if key == "ts_style" and value in TS_STYLES:
-        return value
-    if key == "sql_transaction" and value in SQL_TRANSACTIONS:
-        return value
-    if key == "max_entries" and type(value) is int and value > 0:
-        return value
-    expected = {
-        "targets": f"a non-empty list of {', '.join(TARGETS)}",
-        "strict_names": "true or false",
-        "builtin_names": "true or false",
-        "ts_style": " or ".join(f'"{s}"' for s in TS_STYLES),
-        "sql_transaction": " or ".join(f'"{s}"' for s in SQL_TRANSACTIONS),
-        "max_entries": "a positive integer",
-    }
-    raise ConfigError(where, f"must be {expected.get(key, 'a string')}")
-
-
-def check_sql_prefix(value: str, where: str) -> str:
-    """Return ``value`` when it is a safe SQL table-name prefix; raise ConfigError otherwise."""
-    if not SQL_PREFIX.fullmatch(value):
-        rule = "up to 40 lowercase letters, digits and _, not starting with a digit"
-        raise ConfigError(where, f"{value!r} is not a safe SQL table prefix ({rule})")
-    return value
+    if key in ("strict_names", "builtin_names"):
+        return value if isinstance(value, bool) else None
+    if key == "max_entries":
+        return value if type(value) is int and value > 0 else None
+    return None

@@ -5,11 +5,42 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterable
 
-from dictgen.errors import DictgenError
-from dictgen.upstream.response import REDACTED, Redactor
+from dictgen.errors import DictgenError, SnapshotError
 
+REDACTED = "***"
 _KEY_QUERY = re.compile(r"(?i)((?:^|[?&;\s])key=)[^&#\s]*")
+
+
+class Redactor:
+    """Replaces the secrets in text that may be shown or stored: in any letter case, any mix of %-escapes."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        spellings = [_spellings(s) for s in sorted({s for s in secrets if s}, key=len, reverse=True)]
+        self._pattern = re.compile("|".join(spellings), re.IGNORECASE) if spellings else None
+
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub(REDACTED, text) if self._pattern else text
+
+    def found_in(self, text: str) -> bool:
+        """True when any spelling of a secret occurs in ``text``."""
+        return bool(self._pattern and self._pattern.search(text))
+
+    def error(self, exc: DictgenError) -> DictgenError:
+        """The same error with every secret removed from its text."""
+        if isinstance(exc, SnapshotError):
+            return SnapshotError(self(exc.where), [(self(p), self(m)) for p, m in exc.problems])
+        return type(exc)(self(exc.where), self(exc.what))
+
+
+def _spellings(secret: str) -> str:
+    """A pattern for ``secret`` with each character as itself or %-escaped (a space also as ``+``)."""
+    parts = []
+    for ch in secret:
+        escaped = "".join(f"%{byte:02x}" for byte in ch.encode("utf-8", "surrogatepass"))
+        parts.append(f"(?:{re.escape(ch)}|{escaped}{'|[+]' if ch == ' ' else ''})")
+    return "".join(parts)
 
 
 class Terminated(BaseException):

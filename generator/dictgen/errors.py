@@ -26,6 +26,10 @@ class SnapshotError(DictgenError):
         text = "; ".join(f"{path}: {msg}" if path else msg for path, msg in problems)
         super().__init__(where, text)
 
+    def lines(self) -> list[tuple[str, str]]:
+        """One (where, what) per problem, as the command line prints them."""
+        return [(self.where, f"{path}: {message}") for path, message in self.problems]
+
 
 class NamingError(DictgenError):
     """names.toml is invalid, or --strict-names found unnamed entries."""
@@ -45,6 +49,14 @@ class FetchError(DictgenError):
 
 class ConfigError(DictgenError):
     """[tool.dictgen] in pyproject.toml is invalid."""
+
+
+class ConfigErrors(SnapshotError, ConfigError):
+    """Every problem of a settings table, one (key, message) each."""
+
+    def lines(self) -> list[tuple[str, str]]:
+        """``<file>: [tool.dictgen] <key>: <message>`` per problem."""
+        return [(f"{self.where} {key}".strip(), message) for key, message in self.problems]
 
 
 def check_json(path: str, text: str) -> None:

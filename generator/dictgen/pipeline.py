@@ -1,13 +1,17 @@
-"""The one path from snapshots to files: load -> name -> render -> plan; then write or compare."""
+"""The one path from snapshots to files: load -> name -> render -> plan; then write or compare.
+
+Targets are reached through the registry and render with the options their settings give them;
+this module names none of them.
+"""
 
 from __future__ import annotations
 
 import os
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from dictgen.choices import Target
+from dictgen import targets
 from dictgen.config import Settings
 from dictgen.errors import UnnamedError
 from dictgen.model.curated import check_curated, load_curated, with_builtin
@@ -24,42 +28,37 @@ from dictgen.model.types import Snapshot, Version
 from dictgen.output import freshness
 from dictgen.output import plan as output
 from dictgen.output.atomic import locked, recover
-from dictgen.output.caches import FormatCache, JsonCache, cache_home, fast_paths, private_folder
-from dictgen.render.contract import Files, MajorView, Options, build_views
-from dictgen.render.jinja import render
-from dictgen.targets import docs
+from dictgen.output.caches import JsonCache, cache_home, fast_paths, private_folder
+from dictgen.render.contract import Files, Job, MajorView, build_views
+from dictgen.render.jinja import JinjaTemplates
 from dictgen.upstream.accepted import ACCEPTED, load_accepted
 from dictgen.upstream.changelog import FILENAME, render_changelog
 
 
 def plan(settings: Settings, warn: Warn = stderr_warning) -> output.Plan:
     """Load, validate, name and render everything the settings ask for; write nothing (but caches)."""
-    rendering = _render(settings, warn)
-    _remember(rendering)
-    return _plan_output(settings, rendering)
+    return _plan_output(settings, _render(settings, warn))
 
 
 def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
     """Everything that does not depend on the output folder: snapshots -> files in memory."""
     history, snapshots, names = _named(settings, warn)
     changelog = render_changelog(history, load_accepted(settings.snapshots / ACCEPTED))
-    options = Options(
-        settings.templates,
-        settings.ts_style,
-        settings.sql_prefix,
-        _changelog_link(settings),
-        settings.sql_transaction,
-    )
     cache = _cache_root()
-    known = FormatCache(settings.out, cache / "formatted") if cache else None
-    rendered = render(snapshots, names, settings.targets, options, known, fast_paths(), cache)
-    formatted = [(f.digest, f.data) for f in rendered.formatted.values()]
-    return Rendering(rendered.files, [str(s.version) for s in snapshots], changelog, known, formatted)
+    templates = JinjaTemplates(settings.templates, fast_paths(), cache)
+    views = build_views(snapshots, names)
+    link = _changelog_link(settings)
+    files = {}
+    for name in settings.targets:
+        target = targets.get(name)
+        rendered = target.render(Job(templates, views, settings.options_of(target), link))
+        files[name] = dict(sorted(rendered.items()))
+    return Rendering(files, [str(s.version) for s in snapshots], changelog)
 
 
 def _changelog_link(settings: Settings) -> str:
-    """The snapshot changelog as a URL relative to the docs target's folder."""
-    path = os.path.relpath(settings.snapshots / FILENAME, settings.out / docs.FOLDER)
+    """The snapshot changelog as a URL relative to the output folder."""
+    path = os.path.relpath(settings.snapshots / FILENAME, settings.out)
     return urllib.parse.quote(path.replace(os.sep, "/"))
 
 
@@ -74,8 +73,7 @@ def _named(
     check_curated(curated, snapshots, settings.names)
     if settings.builtin_names:
         curated = with_builtin(curated, snapshots)
-    memo = _cache("names")
-    names = {s.version: assign(s, curated, memo) for s in snapshots}
+    names = {s.version: assign(s, curated, targets.reserved()) for s in snapshots}
     if settings.strict_names:
         _check_strict(names, settings)
     return history, snapshots, names
@@ -87,12 +85,6 @@ def views(settings: Settings) -> list[MajorView]:
     return build_views(snapshots, names)
 
 
-def _remember(rendering: Rendering) -> None:
-    """Cache what black made of each module (after the write, which a crash test counts renames of)."""
-    if rendering.cache is not None:
-        rendering.cache.remember(rendering.formatted)
-
-
 def _plan_output(settings: Settings, rendering: Rendering) -> output.Plan:
     changelog = {settings.snapshots / FILENAME: rendering.changelog}
     return output.plan(settings.out, rendering.files, rendering.versions, changelog)
@@ -102,11 +94,9 @@ def _plan_output(settings: Settings, rendering: Rendering) -> output.Plan:
 class Rendering:
     """The rendered targets, the snapshot versions they show and the changelog, in memory."""
 
-    files: dict[Target, Files]
+    files: dict[str, Files]
     versions: list[str]
     changelog: bytes
-    cache: FormatCache | None = None
-    formatted: list[tuple[str, bytes]] = field(default_factory=list)  # (digest, output) to remember
 
 
 def _check_strict(names: dict[Version, Names], settings: Settings) -> None:
@@ -125,9 +115,7 @@ def generate(settings: Settings) -> list[str]:
         rendering = _render(settings)
         with locked(settings.out):
             recover(settings.out, (settings.snapshots,))
-            actions = output.write(_plan_output(settings, rendering))
-    _remember(rendering)
-    return actions
+            return output.write(_plan_output(settings, rendering))
 
 
 def check(settings: Settings) -> list[output.Difference]:

@@ -19,6 +19,8 @@ from dictgen.model.naming import Names, assign
 from dictgen.model.snapshot import load_snapshots, newest_per_major
 from dictgen.model.types import Snapshot
 from dictgen.render.filters import sql_str
+from dictgen.targets import reserved
+from dictgen.targets import sql as sql_target
 from tests.dbservers import MariaDB, Postgres
 from tests.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
 from tests.strategies import results, text
@@ -47,14 +49,13 @@ def render_seed(
         snapshots=snapshots,
         names=names,
         targets=("sql",),
-        sql_prefix=prefix,
-        sql_transaction=transaction,
         builtin_names=False,
+        options={"sql": sql_target.Options(prefix, transaction)},
     )
     files = planned(settings)
     sql: dict[str, str] = {d: files[f"sql/{d}.sql"].decode("utf-8") for d in DIALECTS}
     snap = newest_per_major(load_snapshots(snapshots))[-1]
-    return Seed(sql, snap, assign(snap, load_curated(names)))
+    return Seed(sql, snap, assign(snap, load_curated(names), reserved()))
 
 
 def seed_of(result: dict[str, Any], version: str, transaction: SqlTransaction = "own") -> Seed:

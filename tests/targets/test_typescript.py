@@ -224,9 +224,12 @@ def test_committed_output_is_current() -> None:
 def test_unknown_style_from_config_is_a_one_line_error(tmp_path: Path) -> None:
     write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.dictgen]\ntargets = ["typescript"]\nts_style = "class"\n', encoding="utf-8"
+        '[tool.dictgen]\ntargets = ["typescript"]\n[tool.dictgen.typescript]\nstyle = "class"\n',
+        encoding="utf-8",
     )
     proc = dictgen("generate", cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr == 'error: pyproject.toml: [tool.dictgen] ts_style: must be "const" or "enum"\n'
+    assert (
+        proc.stderr == 'error: pyproject.toml: [tool.dictgen] typescript.style: must be "const" or "enum"\n'
+    )
     assert not (tmp_path / "generated").exists()

@@ -12,6 +12,7 @@ from dictgen.choices import TsStyle
 from dictgen.config import Settings
 from dictgen.model import naming
 from dictgen.model.snapshot import load_snapshots
+from dictgen.targets import reserved, typescript
 from tests.helpers import ROOT, planned, write_snapshot
 
 TOOLING = ROOT / "tooling"
@@ -76,7 +77,7 @@ def render(folder: Path, style: TsStyle, snapshots: Path, names: Path | None = N
         out=folder,
         names=names or folder / "names.toml",
         targets=("typescript",),
-        ts_style=style,
+        options={"typescript": typescript.Options(style)},
     )
     for rel, data in planned(settings).items():
         if not rel.startswith("typescript/"):
@@ -95,7 +96,7 @@ def render_result(result: dict[str, Any], folder: Path, style: TsStyle) -> Path:
 def generated_names(folder: Path) -> dict[str, tuple[str, list[str]]]:
     """Dictionary key -> (class name, member names) as naming.py assigns them, for ``folder/snapshots``."""
     snap = load_snapshots(folder / "snapshots")[0]
-    names = naming.assign(snap, {})
+    names = naming.assign(snap, {}, reserved())
     return {
         d.key: (names.classes[d.key], [names.members[d.key][e.code] for e in d.entries])
         for d in snap.dictionaries

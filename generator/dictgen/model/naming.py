@@ -6,22 +6,17 @@ builtin or name the generated modules define, unique in its scope and stable for
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
-import json
-import keyword
 import os
 import re
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Collection, Container, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol, TypeGuard
+from typing import Any
 
 from dictgen.model.curated import MAX_NAME as MAX_NAME  # defined there: names.toml is checked against it
 from dictgen.model.curated import Curated, CuratedName
 from dictgen.model.types import Dictionary, Entry, Snapshot
-from dictgen.output.caches import library
 
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _ASCII_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -38,34 +33,6 @@ _SPELLING = re.compile(
 READ = 2 * MAX_NAME
 READ_MAX = 4096
 
-# Names the generated Python and TypeScript modules define, import or rely on; a class
-# named like one of them would shadow it.  Fixed here (not read from the running
-# interpreter) so the output does not depend on the Python version that generates it.
-RESERVED_CLASS_NAMES = frozenset("""
-    Any Callable CodeEnum Self TYPE_CHECKING DESCRIPTIONS DICTIONARIES DICTIONARY_VERSION Enum Final Mapping
-    MappingProxyType SNAPSHOT_SHA256 TIPS Type TypeVar None True False Ellipsis
-    NotImplemented ArithmeticError AssertionError AttributeError BaseException
-    BaseExceptionGroup BlockingIOError BrokenPipeError BufferError BytesWarning
-    ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError
-    ConnectionResetError DeprecationWarning EOFError EncodingWarning EnvironmentError
-    Exception ExceptionGroup FileExistsError FileNotFoundError FloatingPointError
-    FutureWarning GeneratorExit IOError ImportError ImportWarning IndentationError
-    IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError
-    MemoryError ModuleNotFoundError NameError NotADirectoryError NotImplementedError
-    OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError
-    PythonFinalizationError RecursionError ReferenceError ResourceWarning RuntimeError
-    RuntimeWarning StopAsyncIteration StopIteration SyntaxError SyntaxWarning SystemError
-    SystemExit TabError TimeoutError TypeError UnboundLocalError UnicodeDecodeError
-    UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning
-    ValueError Warning WindowsError ZeroDivisionError Array ArrayBuffer BigInt Boolean
-    DataView Date Error EvalError Function Infinity Intl JSON Map Math NaN Number Object
-    Omit Partial Pick Promise Proxy RangeError Readonly ReadonlyArray Record Reflect
-    RegExp Required Set String Symbol URIError WeakMap WeakRef WeakSet Uint8Array
-    Int8Array Uint16Array Int16Array Uint32Array Int32Array Float32Array Float64Array
-    BigInt64Array BigUint64Array Awaited NonNullable Parameters ReturnType Exclude Extract
-    Lowercase Uppercase Capitalize Uncapitalize JuheGrabTicketDictionaries
-    """.split())  # noqa: SIM905
-
 
 @dataclass(frozen=True)
 class Names:
@@ -76,69 +43,20 @@ class Names:
     fallbacks: tuple[tuple[str, str, str], ...]  # (dictionary, code, name) not from names.toml
 
 
-class Memo(Protocol):
-    """Member names worked out before, by the digest of what they were made from."""
-
-    def get(self, key: str) -> object: ...
-
-    def put(self, key: str, value: object) -> None: ...
-
-
-def assign(snapshot: Snapshot, curated: Curated, memo: Memo | None = None) -> Names:
-    """Name every dictionary class and entry member of ``snapshot`` (reusing ``memo``'s names)."""
-    classes = _class_names([d.key for d in snapshot.dictionaries])
+def assign(snapshot: Snapshot, curated: Curated, reserved: Collection[str] = ()) -> Names:
+    """Name every dictionary class and entry member of ``snapshot``; no class takes a ``reserved`` name."""
+    classes = _class_names([d.key for d in snapshot.dictionaries], reserved)
     members: dict[str, dict[str, str]] = {}
     fallbacks: list[tuple[str, str, str]] = []
     for dictionary in snapshot.dictionaries:
         chosen: Mapping[str, CuratedName] = curated.get(dictionary.key, {})
-        members[dictionary.key] = _remembered(dictionary, chosen, memo)
+        members[dictionary.key] = _member_names(dictionary, chosen)
         fallbacks.extend(
             (dictionary.key, e.code, members[dictionary.key][e.code])
             for e in dictionary.entries
             if e.code not in chosen
         )
     return Names(classes, members, tuple(fallbacks))
-
-
-def _remembered(
-    dictionary: Dictionary, chosen: Mapping[str, CuratedName], memo: Memo | None
-) -> dict[str, str]:
-    """``_member_names``, from ``memo`` when it holds them: pinyin costs ~70 µs an entry."""
-    if memo is None or all(e.code in chosen for e in dictionary.entries):
-        return _member_names(dictionary, chosen)
-    source = [
-        _algorithm(),
-        [[e.code, e.label] for e in dictionary.entries],
-        sorted((c, n.name) for c, n in chosen.items()),
-    ]
-    key = hashlib.sha256(json.dumps(source, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
-    found = memo.get(key)
-    codes = [e.code for e in dictionary.entries]
-    if _plausible(found, codes, chosen):
-        return dict(zip(codes, found, strict=True))
-    names = _member_names(dictionary, chosen)
-    memo.put(key, [names[c] for c in codes])
-    return names
-
-
-_MEMBER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-
-
-def _plausible(found: object, codes: list[str], chosen: Mapping[str, CuratedName]) -> TypeGuard[list[str]]:
-    """Whether remembered names could be ``_member_names``' own: one distinct identifier per code
-    (no keyword), the curated ones as curated. A damaged cache never reaches the output."""
-    if not isinstance(found, list) or len(found) != len(codes) or len(set(map(str, found))) != len(codes):
-        return False
-    if not all(isinstance(n, str) and _MEMBER.fullmatch(n) and not keyword.iskeyword(n) for n in found):
-        return False
-    return all(chosen[c].name == n for c, n in zip(codes, found, strict=True) if c in chosen)
-
-
-@functools.cache
-def _algorithm() -> str:
-    """What names are made by: this module, curated.py (MAX_NAME) and pypinyin's version."""
-    sources = b"".join(Path(__file__).with_name(name).read_bytes() for name in ("naming.py", "curated.py"))
-    return hashlib.sha256(sources + repr(library("pypinyin")).encode()).hexdigest()
 
 
 def _member_names(dictionary: Dictionary, chosen: Mapping[str, CuratedName]) -> dict[str, str]:
@@ -152,8 +70,8 @@ def _member_names(dictionary: Dictionary, chosen: Mapping[str, CuratedName]) -> 
     return {e.code: names[e.code] for e in dictionary.entries}
 
 
-def _class_names(keys: list[str]) -> dict[str, str]:
-    taken = set(RESERVED_CLASS_NAMES)
+def _class_names(keys: list[str], reserved: Collection[str]) -> dict[str, str]:
+    taken = set(reserved)
     names: dict[str, str] = {}
     for key in sorted(keys):
         name = _unique(class_base(key), key, taken, "_", footprint=_class_footprint)

@@ -3,17 +3,15 @@ a byte of output, and any of them may be deleted at any time."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable
 from pathlib import Path
 
 from dictgen.output.atomic import read_or_none, user_folder
 
-# Set (to anything but "" or "0") to turn every fast path off: no cache, no child process, every
-# template sandboxed, black on each whole module. The output bytes are the same either way.
+# Set (to anything but "" or "0") to turn every fast path off: no cache, every template
+# sandboxed, black on each whole module. The output bytes are the same either way.
 NO_FAST_PATHS = "DICTGEN_NO_FASTPATHS"
 
 
@@ -41,37 +39,8 @@ def private_folder(folder: Path) -> bool:
     )
 
 
-class FormatCache:
-    """What black made of each Python module before, for ``python.Known``: in ``folder``, a file
-    named after the digest of black's input holds the sha256 of its output. A module on disk is
-    reused when its bytes have that sha256, so a file edited by hand never is."""
-
-    def __init__(self, out: Path, folder: Path) -> None:
-        self.out = out
-        self.folder = folder
-
-    def _entry(self, digest: str) -> Path:
-        return self.folder / digest[:2] / digest
-
-    def get(self, path: str, digest: str) -> bytes | None:
-        """The module at ``out/path`` when it is black's output for ``digest``, else None."""
-        try:
-            expected = self._entry(digest).read_text(encoding="ascii")
-        except (OSError, ValueError):
-            return None
-        data = read_or_none(self.out / path)
-        return data if data is not None and hashlib.sha256(data).hexdigest() == expected else None
-
-    def remember(self, formatted: Iterable[tuple[str, bytes]]) -> None:
-        """Record (digest, output) pairs; a cache that cannot be written is no error."""
-        for digest, data in formatted:
-            entry, value = self._entry(digest), hashlib.sha256(data).hexdigest()
-            if read_or_none(entry) != value.encode("ascii"):
-                _store(entry, value)
-
-
 class JsonCache:
-    """Values worked out before (``naming.Memo``): in ``folder``, a JSON file per key. A value that
+    """Values worked out before (the check record): in ``folder``, a JSON file per key. A value that
     is missing or unreadable is worked out again; a cache that cannot be written is no error."""
 
     def __init__(self, folder: Path) -> None:

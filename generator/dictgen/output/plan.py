@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dictgen import __version__
-from dictgen.choices import Target
 from dictgen.errors import DictgenError
 from dictgen.output.atomic import is_leftover, journal_path, read_or_none, write_files
 from dictgen.render.contract import Files
@@ -80,7 +79,7 @@ def _owned_path(rel: str) -> bool:
     )
 
 
-def _manifest(previous: dict[str, Any], rendered: Mapping[Target, Files], snapshots: list[str]) -> bytes:
+def _manifest(previous: dict[str, Any], rendered: Mapping[str, Files], snapshots: list[str]) -> bytes:
     targets = dict(previous["targets"])
     for target, files in rendered.items():
         targets[target] = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
@@ -93,7 +92,7 @@ def _manifest(previous: dict[str, Any], rendered: Mapping[Target, Files], snapsh
 
 
 def plan(
-    out: Path, rendered: Mapping[Target, Files], snapshots: list[str], beside: Mapping[Path, bytes]
+    out: Path, rendered: Mapping[str, Files], snapshots: list[str], beside: Mapping[Path, bytes]
 ) -> Plan:
     """The plan for ``out``: rendered files, ``beside`` (files kept elsewhere), the manifest."""
     previous = _read_manifest(out)

@@ -1,16 +1,15 @@
-"""The contract between the pipeline and the targets: what a target reads and what it returns.
+"""The contract between the pipeline and the targets: what a target is, reads and returns.
 
-Targets import this module and nothing above it; it imports no target.
+A target is one ``Target`` object, registered by a module in ``dictgen.targets``. Targets import
+this module (and the filters, choices and errors) and nothing above it; it imports no target.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from dictgen.choices import SqlTransaction, TsStyle
 from dictgen.model.naming import Derived, Names, derived
 from dictgen.model.types import Snapshot, Version
 from dictgen.text import Untrusted
@@ -25,23 +24,62 @@ def encode_text(text: str) -> bytes:
     return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
 
 
-@dataclass(frozen=True)
-class Options:
-    """Rendering choices that are not part of the data."""
-
-    templates: Path | None = None
-    ts_style: TsStyle = "const"
-    sql_prefix: str = "juhe_"
-    changelog: str | None = None  # the snapshot changelog, as a link relative to the docs folder
-    sql_transaction: SqlTransaction = "own"
-
-
 class Templates(Protocol):
     """Renders a named template; every failure is a RenderError."""
 
     def render(self, name: str, **context: Any) -> str:
         """The text of template ``name`` rendered with ``context``."""
         ...
+
+    def builtin(self, name: str) -> bool:
+        """True when ``name`` and every template it includes are dictgen's own (no user template)."""
+        ...
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """The options of a target that has none."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a target renders: every major version, its own options, and where the changelog is."""
+
+    templates: Templates
+    views: Sequence[MajorView]
+    options: Any  # an instance of the target's ``Target.options``
+    # The snapshot changelog, relative to the output folder ("/"-separated, percent-encoded).
+    changelog: str
+
+    def link(self, folder: str, path: str) -> str:
+        """``path`` (relative to the output folder) as a link from a page in ``folder``."""
+        return "../" * len([part for part in folder.split("/") if part]) + path
+
+
+@dataclass(frozen=True)
+class Vendoring:
+    """How ``dictgen vendor`` copies a target's package into another repository."""
+
+    package: str  # the package's folder below the output folder
+    language: str  # as VENDORED.md names it
+    majors: bool = False  # each major is a subfolder ``v{M}``: ``--major`` can copy one alone
+    # The package's name from its files (package.json's "name"), or None: the folder's name.
+    name: Callable[[Mapping[str, bytes]], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One output target: a plug-in that the core knows only through this object."""
+
+    name: str
+    folder: str  # the one folder below the output folder that the target owns
+    render: Callable[[Job], Files]
+    summary: str  # one line for ``--help`` and the docs
+    options: type = NoOptions  # a frozen dataclass with defaults: ``[tool.dictgen.<name>]``
+    reserved: frozenset[str] = frozenset()  # names the generated code defines: never a class name
+    vendoring: Vendoring | None = None
+    # Settings of dictgen 0.1, before targets had tables: flat key (and CLI option) -> option field.
+    flat: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,22 @@ Markdown reference of every code, its generated names and its label, for readers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from dictgen.render.contract import Files, MajorView, Options, Templates, encode_text
+from dictgen.render.contract import Files, Job, MajorView, Target, encode_text
 
 FOLDER = "docs"
 
 
-def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
+def render(job: Job) -> Files:
     """One reference page per major, and the newest again as the folder's README.md."""
-    pages = {f"{FOLDER}/v{view.major}.md": _page(templates, view, views, options) for view in views}
-    pages[f"{FOLDER}/README.md"] = pages[f"{FOLDER}/v{views[-1].major}.md"]
+    pages = {f"{FOLDER}/v{view.major}.md": _page(job, view) for view in job.views}
+    pages[f"{FOLDER}/README.md"] = pages[f"{FOLDER}/v{job.views[-1].major}.md"]
     return pages
 
 
-def _page(templates: Templates, view: MajorView, views: Sequence[MajorView], options: Options) -> bytes:
-    text = templates.render("docs/reference.md.j2", major=view, majors=views, changelog=options.changelog)
+def _page(job: Job, view: MajorView) -> bytes:
+    changelog = job.link(FOLDER, job.changelog)
+    text = job.templates.render("docs/reference.md.j2", major=view, majors=job.views, changelog=changelog)
     return encode_text(text)
+
+
+TARGET = Target("docs", FOLDER, render, "a Markdown reference page per major version")

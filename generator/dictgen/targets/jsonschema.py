@@ -3,10 +3,8 @@ documents, one set per major version, for code generators and validators in any 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from dictgen.errors import check_json
-from dictgen.render.contract import Files, MajorView, Options, Templates, encode_text
+from dictgen.render.contract import Files, Job, Target, encode_text
 
 FOLDER = "jsonschema"
 # Document -> template. Each major M gets ``v{M}.<document>``; the newest major's is copied to
@@ -18,15 +16,20 @@ DOCUMENTS = {
 }
 
 
-def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
+def render(job: Job) -> Files:
     """Render every document per major, and the newest major's again at the folder's root."""
     files: Files = {}
-    for view in views:
+    for view in job.views:
         for document, template in DOCUMENTS.items():
             path = f"{FOLDER}/v{view.major}.{document}"
-            text = templates.render(template, major=view)
+            text = job.templates.render(template, major=view)
             check_json(path, text)
             files[path] = encode_text(text)
     for document in DOCUMENTS:
-        files[f"{FOLDER}/{document}"] = files[f"{FOLDER}/v{views[-1].major}.{document}"]
+        files[f"{FOLDER}/{document}"] = files[f"{FOLDER}/v{job.views[-1].major}.{document}"]
     return files
+
+
+TARGET = Target(
+    "jsonschema", FOLDER, render, "JSON Schema 2020-12 and OpenAPI 3.1 documents per major version"
+)

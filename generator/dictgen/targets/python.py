@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib
 import keyword
 import re
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from dictgen.errors import RenderError
-from dictgen.render.contract import Files, MajorView, Options, Templates, encode_text
+from dictgen.render.contract import Files, Job, MajorView, Target, Templates, Vendoring, encode_text
 
 FOLDER = "python"
 PACKAGE = f"{FOLDER}/juhe_grabticket"
@@ -22,17 +19,16 @@ MAJOR = "python/major.py.j2"
 _DIGITS = re.compile(r"[0-9]+")
 
 
-def render(
-    templates: Templates, views: Sequence[MajorView], options: Options, formatter: Formatter | None = None
-) -> Files:
+def render(job: Job) -> Files:
     """Render the package: root re-exports the newest major; black formats every module."""
-    black = formatter or Formatter()
+    templates, views = job.templates, job.views
+    skeleton = templates.builtin(MAJOR)
     newest = views[-1]
     files: Files = {f"{PACKAGE}/py.typed": b""}
     for view in views:
         path = f"{PACKAGE}/v{view.major}/__init__.py"
         source = templates.render(MAJOR, major=view, exports=_isort(_public(view), True))
-        files[path] = black(path, source, skeleton=True)
+        files[path] = format_module(path, source, skeleton)
     path = f"{PACKAGE}/__init__.py"
     source = templates.render(
         "python/package.py.j2",
@@ -41,7 +37,7 @@ def render(
         imports=_isort(_public(newest), False),
         exports=_isort(_public(newest), True),
     )
-    files[path] = black(path, source)
+    files[path] = format_module(path, source, False)
     return files | _distribution(templates, views)
 
 
@@ -108,86 +104,16 @@ def _cmp(a: Any, b: Any) -> int:
 # --- formatting -------------------------------------------------------------------------
 #
 # Every module goes through black and the bytes are exactly what ``black.format_str`` makes of
-# the whole module. Two fast paths get there sooner: a module whose text is unchanged since an
-# earlier run (``Known``) is not formatted again, and a module of a built-in template is formatted
-# as a skeleton in which the bulk of its lines, lines black provably leaves as they are, stand in
-# as a few placeholders (see ``_skeleton``). tests/test_fastpaths.py compares both with black.
+# the whole module. A module of a built-in template gets there sooner: it is formatted as a
+# skeleton in which the bulk of its lines, lines black provably leaves as they are, stand in as a
+# few placeholders (see ``_skeleton``). tests/test_fastpaths.py compares it with black.
 
-BLACK_MODE = "target_versions=py39, defaults otherwise"
 # A member line and a label line as major.py.j2 writes them, when black leaves them alone: short
 # enough, strings with no quote or escape to normalise, comments without a directive (#, ;).
 _MEMBER_LINE = re.compile(r'    ([A-Za-z_][A-Za-z0-9_]*) = "[^"\'\\]*"  #: [^\s#;\\](?:[^#;\\]*[^\s#;\\])?')
 _LABEL_LINE = re.compile(r'            "[^"\'\\]*": "[^"\'\\]*",')
 _LINE_LENGTH = 88  # black's default
 _PLACEHOLDER = "_dictgen_placeholder_"
-
-
-class Known(Protocol):
-    """Modules formatted before: the bytes black made of the text with ``digest``, or None."""
-
-    def get(self, path: str, digest: str) -> bytes | None:
-        """The formatted module for ``digest`` at ``path``, when it is known."""
-        ...
-
-
-@dataclass(frozen=True)
-class Formatted:
-    """A formatted module: the digest of the formatter and its input, and the output."""
-
-    digest: str
-    data: bytes
-
-
-# Formats a module elsewhere: (path, source, skeleton) -> a call that returns black's output.
-Submit = Callable[[str, str, bool], Callable[[], bytes]]
-
-
-class Formatter:
-    """black, with the fast paths the caller allows; remembers each result in ``formatted``.
-
-    With ``submit``, a module that must be formatted is handed over and stands as b"" in the
-    files until ``finish()`` returns it, so that other targets render meanwhile.
-    """
-
-    def __init__(
-        self, known: Known | None = None, skeleton: bool = False, submit: Submit | None = None
-    ) -> None:
-        self.known = known
-        self.skeleton = skeleton  # major.py.j2 is the built-in template
-        self.submit = submit
-        self.formatted: dict[str, Formatted] = {}
-        self._pending: dict[str, tuple[str, Callable[[], bytes]]] = {}
-
-    def __call__(self, path: str, source: str, skeleton: bool = False) -> bytes:
-        """black's output for ``source`` (``skeleton``: a module of major.py.j2), or b"" until finish()."""
-        digest = hashlib.sha256(_black_identity() + source.encode("utf-8")).hexdigest()
-        data = self.known.get(path, digest) if self.known is not None else None
-        if data is None and self.submit is not None:
-            self._pending[path] = (digest, self.submit(path, source, skeleton and self.skeleton))
-            return b""
-        if data is None:
-            data = format_module(path, source, skeleton and self.skeleton)
-        self.formatted[path] = Formatted(digest, data)
-        return data
-
-    def finish(self) -> dict[str, bytes]:
-        """The modules handed over: path -> black's output."""
-        for path, (digest, result) in self._pending.items():
-            self.formatted[path] = Formatted(digest, result())
-        self._pending.clear()
-        return {path: found.data for path, found in self.formatted.items()}
-
-
-@functools.cache
-def _black_identity() -> bytes:
-    """What besides the text decides black's output: its version (read without importing black)."""
-    try:
-        version = str(importlib.import_module("_black_version").version)
-    except ImportError:  # black ships it; a build without it costs a metadata lookup
-        from importlib.metadata import version as of
-
-        version = of("black")
-    return f"black {version}; {BLACK_MODE}\0".encode()
 
 
 def format_module(path: str, source: str, skeleton: bool) -> bytes:
@@ -275,3 +201,34 @@ def _stable(line: str) -> str:
     if member:
         return "" if keyword.iskeyword(member.group(1)) else "member"
     return "label" if _LABEL_LINE.fullmatch(line) else ""
+
+
+# Names the generated modules define, import or rely on, and Python's builtins: a class named like
+# one of them would shadow it. Fixed here (not read from the running interpreter) so that the
+# output does not depend on the Python version that generates it.
+RESERVED = frozenset("""
+    Any Callable CodeEnum Self TYPE_CHECKING DESCRIPTIONS DICTIONARIES DICTIONARY_VERSION Enum
+    Final Mapping MappingProxyType SNAPSHOT_SHA256 TIPS Type TypeVar None True False Ellipsis
+    NotImplemented ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup
+    BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError
+    ConnectionAbortedError ConnectionError ConnectionRefusedError ConnectionResetError
+    DeprecationWarning EOFError EncodingWarning EnvironmentError Exception ExceptionGroup
+    FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError
+    ImportError ImportWarning IndentationError IndexError InterruptedError IsADirectoryError
+    KeyError KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError
+    NotADirectoryError NotImplementedError OSError OverflowError PendingDeprecationWarning
+    PermissionError ProcessLookupError PythonFinalizationError RecursionError ReferenceError
+    ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration SyntaxError
+    SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError UnboundLocalError
+    UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning
+    UserWarning ValueError Warning WindowsError ZeroDivisionError
+    """.split())  # noqa: SIM905
+
+TARGET = Target(
+    "python",
+    FOLDER,
+    render,
+    "an installable package with an Enum module per major version",
+    reserved=RESERVED,
+    vendoring=Vendoring(PACKAGE, "Python", majors=True),
+)

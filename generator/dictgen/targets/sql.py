@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from dataclasses import dataclass
 
-from dictgen.choices import Dialect
+from dictgen.choices import Dialect, SqlTransaction
 from dictgen.errors import RenderError
-from dictgen.render.contract import Files, MajorView, Options, Templates
+from dictgen.render.contract import Files, Job, MajorView, Target
 from dictgen.render.filters import char_length, utf8_length
 
 # dialect -> the literal for false (SQLite stores booleans as 0/1)
@@ -22,10 +23,28 @@ _KEY = (MYSQL_KEY_CHARS, char_length, "characters")
 _TEXT = (MYSQL_TEXT_BYTES, utf8_length, "UTF-8 bytes")
 
 
-def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
+# Table names are printed unquoted: only a lowercase identifier prefix is safe in every dialect,
+# and 40 characters leave room for "dictionary_entry" within 63 bytes (PostgreSQL).
+_PREFIX = re.compile(r"([a-z_][a-z0-9_]{0,39})?")
+
+
+@dataclass(frozen=True)
+class Options:
+    """``[tool.dictgen.sql]``."""
+
+    prefix: str = "juhe_"  # table names: {prefix}dictionary, {prefix}dictionary_entry
+    transaction: SqlTransaction = "own"  # "own": BEGIN/COMMIT in the seed; "none": the caller's
+
+    def __post_init__(self) -> None:
+        if not _PREFIX.fullmatch(self.prefix):
+            rule = "up to 40 lowercase letters, digits and _, not starting with a digit"
+            raise ValueError(f"{self.prefix!r} is not a safe SQL table prefix ({rule})")
+
+
+def render(job: Job) -> Files:
     """Render one seed per dialect from the newest snapshot."""
-    prefix = options.sql_prefix  # validated with the settings (config.check_sql_prefix)
-    newest = views[-1]
+    templates, prefix = job.templates, job.options.prefix
+    newest = job.views[-1]
     _check_mysql_sizes(newest)
     files: Files = {}
     for dialect, false_sql in FALSE_SQL.items():
@@ -37,7 +56,7 @@ def render(templates: Templates, views: Sequence[MajorView], options: Options) -
             dictionary_table=f"{prefix}dictionary",
             entry_table=f"{prefix}dictionary_entry",
             key_chars=MYSQL_KEY_CHARS,
-            transaction=options.sql_transaction,
+            transaction=job.options.transaction,
         )
         _check_complete(f"sql/{dialect}.sql", text)
         files[f"sql/{dialect}.sql"] = text.encode("utf-8")
@@ -68,3 +87,13 @@ def _check_mysql_sizes(view: MajorView) -> None:
                 raise RenderError(
                     f"sql/mysql.sql: {d.class_name}", f"a {what} of {size} {unit} exceeds {limit}"
                 )
+
+
+TARGET = Target(
+    "sql",
+    "sql",
+    render,
+    "seed files for PostgreSQL, SQLite and MySQL/MariaDB",
+    Options,
+    flat={"sql_prefix": "prefix", "sql_transaction": "transaction"},
+)

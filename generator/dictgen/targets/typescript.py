@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 
+from dictgen.choices import TsStyle
 from dictgen.errors import check_json
-from dictgen.render.contract import Files, MajorView, Options, Templates, encode_text
+from dictgen.render.contract import Files, Job, Target, Vendoring, encode_text
 
 PACKAGE = "typescript"
 # The compilers the package builds with (devDependencies, and the one `prepare` fetches): 5.8 is the
@@ -28,14 +31,21 @@ _COMMENT = re.compile(rf"{_STRING}|//[^\n]*|/\*.*?\*/", re.DOTALL)
 _TRAILING_COMMA = re.compile(rf"{_STRING}|,(?=\s*[\]}}])")
 
 
-def render(templates: Templates, views: Sequence[MajorView], options: Options) -> Files:
+@dataclass(frozen=True)
+class Options:
+    """``[tool.dictgen.typescript]``."""
+
+    style: TsStyle = "const"  # "const": const objects and union types; "enum": TypeScript enums
+
+
+def render(job: Job) -> Files:
     """Render ``src/v{M}/index.ts`` per major, ``src/index.ts``, and package.json, tsconfig.json,
     README.md, .gitignore and .npmrc."""
-    newest = views[-1]
-    common = {"newest": newest, "majors": views, "style": options.ts_style, "typescript": TYPESCRIPT}
+    templates, views, style = job.templates, job.views, job.options.style
+    common = {"newest": views[-1], "majors": views, "style": style, "typescript": TYPESCRIPT}
     files: Files = {}
     for view in views:
-        source = templates.render("typescript/major.ts.j2", major=view, style=options.ts_style)
+        source = templates.render("typescript/major.ts.j2", major=view, style=style)
         files[f"{PACKAGE}/src/v{view.major}/index.ts"] = encode_text(source)
     files[f"{PACKAGE}/src/index.ts"] = encode_text(templates.render("typescript/index.ts.j2", **common))
     for name, template in _PACKAGE_FILES.items():
@@ -57,3 +67,35 @@ def _blank(match: re.Match[str]) -> str:
     """A string as it is; a comment or trailing comma as spaces, keeping its line breaks."""
     text = match.group()
     return text if text.startswith('"') else re.sub(r"[^\n]", " ", text)
+
+
+def _package_name(files: Mapping[str, bytes]) -> str | None:
+    """The ``name`` in package.json."""
+    try:
+        name = json.loads(files["package.json"]).get("name")
+    except (KeyError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
+# Globals of TypeScript and JavaScript, and the names the package defines: a class named like one
+# of them would shadow it.
+RESERVED = frozenset("""
+    Array ArrayBuffer BigInt Boolean DataView Date Error EvalError Function Infinity Intl JSON Map
+    Math NaN Number Object Omit Partial Pick Promise Proxy RangeError Readonly ReadonlyArray Record
+    Reflect RegExp Required Set String Symbol URIError WeakMap WeakRef WeakSet Uint8Array Int8Array
+    Uint16Array Int16Array Uint32Array Int32Array Float32Array Float64Array BigInt64Array
+    BigUint64Array Awaited NonNullable Parameters ReturnType Exclude Extract Lowercase Uppercase
+    Capitalize Uncapitalize JuheGrabTicketDictionaries
+    """.split())  # noqa: SIM905
+
+TARGET = Target(
+    "typescript",
+    PACKAGE,
+    render,
+    "an ES module package with one src/v{M} per major version",
+    Options,
+    RESERVED,
+    Vendoring(PACKAGE, "TypeScript", name=_package_name),
+    {"ts_style": "style"},
+)

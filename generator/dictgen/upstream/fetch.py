@@ -19,20 +19,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dictgen.console import Redactor
 from dictgen.errors import FetchError
-from dictgen.upstream.response import (
-    MAX_BYTES,
-    Redactor,
-    Upstream,
+from dictgen.upstream.http import (
     checked_url,
-    decode_response,
-    one_line,
     os_reason,
     redacted_logs,
     redirect_target,
     server_text,
     shown_url,
 )
+from dictgen.upstream.response import MAX_BYTES, Upstream, decode_response, one_line
 
 if TYPE_CHECKING:
     import requests

@@ -10,20 +10,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from dictgen.choices import Target
 from dictgen.errors import DictgenError, SnapshotError
 from dictgen.model.snapshot import load_snapshots, parse_json
 from dictgen.model.types import Version
 from dictgen.output.plan import TOOL_FOLDERS, Lines, guard
+from dictgen.render.contract import Vendoring
+from dictgen.targets import registry
 
 RECORD, README = "VENDORED.json", "VENDORED.md"
 FORMAT = 1  # VENDORED.json's layout; a reader refuses a format it does not know
-# Where each target that can be vendored keeps its package inside the output folder.
-PACKAGES: dict[Target, str] = {"python": "python/juhe_grabticket", "typescript": "typescript"}
 MAX_JSON = 8 << 20  # bytes: a record or journal larger than this is not one dictgen wrote
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _PACKAGE = re.compile(r"(@[a-z0-9._-]+/)?[A-Za-z0-9._-]{1,214}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def vendorable() -> dict[str, Vendoring]:
+    """Target name -> how it is vendored, for every target that can be."""
+    return {name: t.vendoring for name, t in registry().items() if t.vendoring is not None}
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class Record:
     """A vendored copy's VENDORED.json: what was copied, from which snapshots, every file's sha256."""
 
     package: str
-    target: Target
+    target: str
     major: int | None
     snapshots: tuple[tuple[Version, str], ...]
     files: dict[str, str]  # path relative to the copy, ``/``-separated -> sha256
@@ -83,8 +87,8 @@ def read_record(dest: Path) -> Record:
     if doc.get("format") != FORMAT:
         raise DictgenError(str(path), f'unreadable: "format" must be {FORMAT} (written by a newer dictgen?)')
     target, major, package = doc.get("target"), doc.get("major"), doc.get("package")
-    if target not in PACKAGES:
-        raise DictgenError(str(path), f'unreadable: "target" must be one of {", ".join(PACKAGES)}')
+    if target not in vendorable():
+        raise DictgenError(str(path), f'unreadable: "target" must be one of {", ".join(vendorable())}')
     if major is not None and (type(major) is not int or major < 0):
         raise DictgenError(str(path), 'unreadable: "major" must be null or a whole number')
     if not isinstance(package, str) or not _PACKAGE.fullmatch(package):
