@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from dictgen.console import Redactor
 from dictgen.errors import FetchError, SnapshotError
 from dictgen.upstream.fetch import _delay, _retry_after, read_key
-from dictgen.console import Redactor
 from dictgen.upstream.http import os_reason, redacted_logs, shown_url
 from dictgen.upstream.response import SYSTEM_ERRORS, _describe_error, decode_response
 from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
