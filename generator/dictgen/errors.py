@@ -58,6 +58,9 @@ class ConfigErrors(SnapshotError, ConfigError):
         """``<file>: [tool.dictgen] <key>: <message>`` per problem."""
         return [(f"{self.where} {key}".strip(), message) for key, message in self.problems]
 
+    def __str__(self) -> str:
+        return "; ".join(f"{where}: {what}" for where, what in self.lines())
+
 
 def check_json(path: str, text: str) -> None:
     """Raise RenderError unless ``text`` is one JSON object (NaN and Infinity are not JSON)."""
