@@ -44,8 +44,7 @@ def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
     """Everything that does not depend on the output folder: snapshots -> files in memory."""
     history, snapshots, names = _named(settings, warn)
     changelog = render_changelog(history, load_accepted(settings.snapshots / ACCEPTED))
-    cache = _cache_root()
-    templates = JinjaTemplates(settings.templates, fast_paths(), cache)
+    templates = JinjaTemplates(settings.templates, fast_paths())
     views = build_views(snapshots, names)
     link = _changelog_link(settings)
     files = {}

@@ -1,18 +1,12 @@
 """The Jinja environments that render templates to text; nothing here touches the output folder.
 
-Built-in
-templates run in a plain environment (they are ours, and ``Untrusted`` still refuses to be printed
-without a filter); any template that a ``--templates`` folder supplies, or that reaches one, runs
-sandboxed. Compiled templates are cached in ``$XDG_CACHE_HOME/dictgen/jinja``, which never changes
-what they render.
+Built-in templates run in a plain environment (they are ours, and ``Untrusted`` still refuses to be
+printed without a filter); any template that a ``--templates`` folder supplies, or that reaches
+one, runs sandboxed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import pickle
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +23,7 @@ _OPTIONS: dict[str, Any] = {"keep_trailing_newline": True, "trim_blocks": True, 
 class JinjaTemplates:
     """User templates first, built-in second; user templates (and all, without fast paths) sandboxed."""
 
-    def __init__(self, user_dir: Path | None, fast: bool = True, cache: Path | None = None) -> None:
+    def __init__(self, user_dir: Path | None, fast: bool = True) -> None:
         # jinja2 is imported here, not at the top, so commands that render nothing never load it.
         import jinja2
 
@@ -38,7 +32,6 @@ class JinjaTemplates:
             raise RenderError(str(user_dir), "template directory not found")
         self.user_dir = user_dir
         self.fast = fast
-        self.cache = cache  # a private folder for compiled templates, or None
         self._envs: dict[bool, Any] = {}
         self._plain: dict[str, bool] = {}
 
@@ -51,11 +44,9 @@ class JinjaTemplates:
                 from jinja2.sandbox import SandboxedEnvironment as kind
 
             search = [str(self.user_dir)] if self.user_dir and sandboxed else []
-            cache = _bytecode_cache(jinja2, kind.__name__, self.cache) if self.fast and self.cache else None
             env = kind(
                 loader=jinja2.FileSystemLoader([*search, str(BUILTIN_TEMPLATES)]),
                 undefined=jinja2.StrictUndefined,
-                bytecode_cache=cache,
                 autoescape=False,
                 **_OPTIONS,
             )
@@ -111,36 +102,6 @@ class JinjaTemplates:
             return str(template.render(**context))
         except Exception as exc:  # templates may be user code: any failure is a template error
             raise RenderError(_location(exc, template.filename or name), _one_line(exc)) from exc
-
-
-def _bytecode_cache(jinja2: Any, kind: str, cache: Path) -> Any:
-    """A FileSystemBytecodeCache below ``cache`` (a folder only this user can write), or None.
-
-    The folder is keyed by everything that shapes compiled code besides the template source (which
-    Jinja checks itself): dictgen's and Jinja's versions, Python's, the options, the environment kind.
-    """
-    identity = repr((__version__, jinja2.__version__, sys.version, sorted(_OPTIONS.items()), kind))
-    key = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
-    folder = cache / "jinja" / f"{__version__}-{key}"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-
-    class _Cache(jinja2.FileSystemBytecodeCache):  # type: ignore[misc]
-        """A cache failure (full disk, a damaged file) only means compiling again."""
-
-        def load_bytecode(self, bucket: Any) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
-                bucket.reset()
-
-        def dump_bytecode(self, bucket: Any) -> None:
-            with contextlib.suppress(OSError):
-                super().dump_bytecode(bucket)
-
-    return _Cache(str(folder))
 
 
 def _location(exc: BaseException, filename: str) -> str:
