@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dictgen import __version__
-from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
+from tests.support.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
 
 PACKAGE = "app/_vendor/juhe_grabticket"
 
@@ -298,3 +299,30 @@ def test_vendor_refuses_edited_generated_output(generated: Path, producer: Path,
     assert f"error: {edited.relative_to(producer)}: edited since `dictgen generate` wrote it" in error
     assert not (other / "app").exists()
     assert "takes no --out" in _one_error(_check(other, PACKAGE, "--out", "generated"))
+
+
+@pytest.mark.parametrize("stand_in", ["fifo", "dev-zero", "dev-null", "link-same-bytes"])
+def test_check_vendored_reads_only_regular_files(generated: Path, other: Path, stand_in: str) -> None:
+    """A FIFO, a device or a link in place of a listed file is missing: never read, never intact."""
+    dest = other / PACKAGE
+    assert _vendor(generated, dest, "--target", "python").returncode == 0
+    target = dest / ("py.typed" if stand_in == "dev-null" else "v1/__init__.py")
+    data = target.read_bytes()
+    target.unlink()
+    if stand_in == "fifo":
+        os.mkfifo(target)
+    elif stand_in.startswith("dev-"):
+        target.symlink_to("/dev/zero" if stand_in == "dev-zero" else "/dev/null")
+    else:
+        (other / "same.py").write_bytes(data)
+        target.symlink_to(other / "same.py")
+    result = subprocess.run(
+        [sys.executable, "-m", "dictgen", "check", "--vendored", PACKAGE],
+        cwd=other,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"missing: {target.relative_to(other)}" in result.stdout.splitlines()

@@ -18,7 +18,8 @@ import click
 from dictgen import __version__, choices, config, pipeline, show
 from dictgen.console import OUT, Redactor, Terminated, silence_stdout
 from dictgen.errors import ConfigError, ConfigErrors, DictgenError, SnapshotError
-from dictgen.output.plan import Lines, describe
+from dictgen.output.owned import Lines
+from dictgen.output.plan import describe
 from dictgen.targets import registry
 from dictgen.upstream import diff, fetch, record, report, response, sides
 from dictgen.vendoring.vendor import Request, vendor

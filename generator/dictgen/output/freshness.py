@@ -23,6 +23,7 @@ from dictgen.errors import DictgenError
 from dictgen.model.curated import BUILTIN
 from dictgen.output import plan as output
 from dictgen.output.caches import library
+from dictgen.output.owned import guard
 from dictgen.render.jinja import BUILTIN_TEMPLATES
 from dictgen.shipped import PACKAGE
 
@@ -92,7 +93,7 @@ def unchanged(settings: Settings, key: str, remembered: object) -> bool:
         return False
     plan = output.Plan(settings.out, dict.fromkeys(files, b""), (), (), tuple(Path(f) for f in owned))
     try:
-        output.guard(settings.out, files)  # a linked folder: the full check refuses it, and says so
+        guard(settings.out, files)  # a linked folder: the full check refuses it, and says so
     except DictgenError:
         return False
     return settings.out / output.MANIFEST in files and output.same_digests(files) and not output.extras(plan)

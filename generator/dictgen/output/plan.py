@@ -6,25 +6,22 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from dictgen import __version__
 from dictgen.errors import DictgenError
-from dictgen.output.atomic import is_leftover, journal_path, read_or_none, write_files
+from dictgen.output import owned
+from dictgen.output.atomic import is_leftover, journal_path
+from dictgen.output.owned import Lines, read, safe_path, sha256_of
 from dictgen.render.contract import Files
 from dictgen.text import visible
 
 MANIFEST = "manifest.json"
-# Lines for the command line to print: (text, True when it goes to stderr).
-Lines = list[tuple[str, bool]]
 DIFF_LINES = 20
-# Folders inside a generated package that tools make (bytecode, caches, installs, builds).
-TOOL_FOLDERS = frozenset(
-    {"__pycache__", "node_modules", "dist", "build", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".venv"}
-)
+OWNER = owned.Owner("dictgen wrote it", "dictgen did not write it: refusing to overwrite")
 
 
 @dataclass(frozen=True)
@@ -62,21 +59,9 @@ def _read_manifest(out: Path) -> dict[str, Any]:
         raise DictgenError(str(path), 'unreadable manifest: "targets" must map targets to files')
     for files in targets.values():
         for rel in files:
-            if not _owned_path(rel):
+            if not safe_path(rel):
                 raise DictgenError(str(path), f"refusing a manifest entry outside the output folder: {rel!r}")
     return dict(doc)
-
-
-def _owned_path(rel: str) -> bool:
-    """A path ``generate`` could have written: relative, below the output folder, plain."""
-    parts = rel.split("/")
-    return (
-        bool(rel)
-        and "\\" not in rel
-        and not rel.startswith("/")
-        and "" not in parts
-        and not {".", ".."} & set(parts)
-    )
 
 
 def _manifest(previous: dict[str, Any], rendered: Mapping[str, Files], snapshots: list[str]) -> bytes:
@@ -98,48 +83,18 @@ def plan(
     previous = _read_manifest(out)
     wanted = {out / rel: data for files in rendered.values() for rel, data in files.items()}
     hashes = {out / p: h for t in rendered for p, h in previous["targets"].get(t, {}).items()}
-    _refuse_unowned(wanted, {out / p for files in previous["targets"].values() for p in files})
+    listed = {out / p for files in previous["targets"].values() for p in files}
+    change = owned.changes(wanted, listed, hashes, OWNER)
     files = wanted | dict(beside) | {out / MANIFEST: _manifest(previous, rendered, snapshots)}
-    gone = sorted(hashes.keys() - files.keys())
-    stale = tuple(p for p in gone if _sha256(p) == hashes[p])
-    kept = tuple(p for p in gone if _sha256(p) not in (None, hashes[p]))
     # Each target owns its top folder below the output folder: python/, typescript/, sql/.
     folders = tuple(sorted({out / rel.split("/")[0] for fs in rendered.values() for rel in fs}))
-    guard(out, [*wanted, *gone])
-    return Plan(out, files, stale, kept, folders)
-
-
-def _sha256(path: Path) -> str | None:
-    data = read_or_none(path)
-    return None if data is None else hashlib.sha256(data).hexdigest()
-
-
-def _refuse_unowned(wanted: Mapping[Path, bytes], owned: set[Path]) -> None:
-    """Never overwrite a file that dictgen did not write (the manifest does not list it)."""
-    for path, data in wanted.items():
-        if path not in owned and (old := read_or_none(path)) is not None and old != data:
-            raise DictgenError(str(path), "exists but dictgen did not write it: refusing to overwrite")
-
-
-def guard(out: Path, paths: Iterable[Path]) -> None:
-    """Refuse any path below ``out`` reached through a symbolic link (which could lead outside)."""
-    for path in paths:
-        folder = path.parent
-        while folder != out and folder.is_relative_to(out):
-            if folder.is_symlink():
-                raise DictgenError(str(folder), "is a symbolic link: refusing to write or delete through it")
-            folder = folder.parent
+    owned.guard(out, [*wanted, *change.stale, *change.kept])
+    return Plan(out, files, change.stale, change.kept, folders)
 
 
 def check_out_root(out: Path, forbidden: Sequence[Path]) -> None:
     """Refuse an output folder that holds things dictgen does not own (/, home, inputs, config)."""
-    real = out.resolve()
-    if real == Path(real.anchor) or real == Path.home().resolve():
-        raise DictgenError(str(out), "refusing to use / or the home folder as the output folder")
-    for path in forbidden:
-        theirs = path.resolve()
-        if theirs.is_relative_to(real) or real.is_relative_to(theirs):
-            raise DictgenError(str(out), f"refusing an output folder that contains or is inside {path}")
+    owned.refuse_root(out, "output folder", forbidden)
 
 
 def write(plan: Plan) -> list[str]:
@@ -151,19 +106,10 @@ def write(plan: Plan) -> list[str]:
     for path in _unexpected(plan):
         if is_leftover(path.name):
             path.unlink()
-    changes: dict[Path, bytes | None] = {**dict.fromkeys(plan.stale), **plan.files}
-    changed = write_files(changes, plan.out)
-    for path in [*plan.stale, *_empty_folders(plan)]:
-        _prune_empty(plan.out, path if path.is_dir() else path.parent)
-    deleted = set(plan.stale)
-    lines = [f"deleted {p}" if p in deleted else f"wrote {p}" for p in changed]
-    return lines + [f"kept {p}: edited since dictgen wrote it, delete it by hand" for p in plan.kept]
-
-
-def _prune_empty(out: Path, folder: Path) -> None:
-    while folder != out and folder.is_relative_to(out) and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+    lines = owned.apply(plan.out, owned.Changes(plan.files, plan.stale, plan.kept), OWNER)
+    for folder in _empty_folders(plan):
+        owned.prune(plan.out, folder)
+    return lines
 
 
 def check(plan: Plan) -> list[Difference]:
@@ -174,7 +120,7 @@ def check(plan: Plan) -> list[Difference]:
 
 def same_digests(files: Mapping[Path, str]) -> bool:
     """True when every file exists and has the sha256 given for it."""
-    return all(_sha256(path) == digest for path, digest in files.items())
+    return all(sha256_of(path) == digest for path, digest in files.items())
 
 
 def extras(plan: Plan) -> list[Difference]:
@@ -204,11 +150,7 @@ def describe(differences: list[Difference], out: Path) -> Lines:
 def _unexpected(plan: Plan) -> list[Path]:
     """Files in a folder a target owns that ``generate`` would not write (tool folders aside)."""
     known = set(plan.files) | set(plan.stale) | set(plan.kept)
-    found = []
-    for folder in plan.owned_folders:
-        for root, dirs, names in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if d not in TOOL_FOLDERS)
-            found += [Path(root, n) for n in sorted(names) if Path(root, n) not in known]
+    found = [p for folder in plan.owned_folders for p in owned.unlisted(folder, known)]
     found += [p.parent / n for p in plan.files if p.parent.is_dir() for n in _leftovers(p.parent)]
     return sorted(set(found))
 
@@ -229,7 +171,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 def compare_file(path: Path, expected: bytes) -> Difference | None:
     """How ``path`` differs from ``expected``, or None when it is identical."""
-    actual = read_or_none(path)
+    actual = read(path)
     if actual is None:
         return Difference("missing", str(path))
     if actual != expected:

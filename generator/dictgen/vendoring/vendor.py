@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +13,10 @@ from dictgen.config import CONFIG
 from dictgen.errors import DictgenError
 from dictgen.model.snapshot import load_snapshots, newest_per_major
 from dictgen.model.types import Version
-from dictgen.output.atomic import locked, recover, write_files
-from dictgen.output.plan import MANIFEST, Lines, guard
+from dictgen.output import owned
+from dictgen.output.atomic import locked, recover
+from dictgen.output.owned import Lines, read, safe_path
+from dictgen.output.plan import MANIFEST
 from dictgen.vendoring.vendored import (
     FORMAT,
     README,
@@ -24,9 +24,10 @@ from dictgen.vendoring.vendored import (
     Record,
     load_json,
     read_record,
-    safe_path,
     vendorable,
 )
+
+OWNER = owned.Owner("it was vendored", "was not vendored by dictgen: refusing to overwrite it")
 
 
 @dataclass(frozen=True)
@@ -49,32 +50,24 @@ def vendor(request: Request) -> Lines:
     dest = request.dest
     with locked(dest):
         recover(dest)  # its journal may name only files inside dest
-        changes, kept = _changes(dest, files, _previous(dest))
-        guard(dest, [*changes, *kept])
-        changed = write_files(changes, dest)
-        for path, data in changes.items():
-            if data is None:
-                _prune(dest, path.parent)
-    deleted = {path for path, data in changes.items() if data is None}
-    lines = [(f"deleted {p}" if p in deleted else f"wrote {p}", False) for p in changed]
-    lines += [(f"kept {p}: edited since it was vendored, delete it by hand", False) for p in kept]
-    summary = f"{len(changed)} file(s) changed; verify from that repository's root: `{verify_command(dest)}`"
+        previous = _previous(dest)
+        listed = {dest / rel: digest for rel, digest in (previous.files if previous else {}).items()}
+        wanted = {dest / rel: data for rel, data in files.items()}
+        change = owned.changes(wanted, {*listed, dest / RECORD}, listed, OWNER)
+        lines: Lines = [(line, False) for line in owned.apply(dest, change, OWNER)]
+    changed = len(lines) - len(change.kept)
+    summary = f"{changed} file(s) changed; verify from that repository's root: `{verify_command(dest)}`"
     return [*lines, (summary, True)]
 
 
 def _refuse_unsafe(request: Request) -> None:
     """Refuse a destination that is /, home, a symbolic link, or overlaps dictgen's own folders."""
-    dest, real = request.dest, request.dest.resolve()
-    if real == Path(real.anchor) or real == Path.home().resolve():
-        raise DictgenError(str(dest), "refusing to vendor into / or the home folder")
+    dest = request.dest
+    owned.refuse_root(dest, "destination", (request.out, request.snapshots, CONFIG))
     if dest.is_symlink():
         raise DictgenError(str(dest), "is a symbolic link: refusing to write through it")
     if dest.exists() and not dest.is_dir():
         raise DictgenError(str(dest), "exists and is not a folder")
-    for path in (request.out, request.snapshots, CONFIG):
-        theirs = path.resolve()
-        if real == theirs or theirs.is_relative_to(real) or real.is_relative_to(theirs):
-            raise DictgenError(str(dest), f"refusing a destination that contains or is inside {path}")
 
 
 def _source(request: Request) -> tuple[dict[str, bytes], tuple[tuple[Version, str], ...]]:
@@ -85,7 +78,7 @@ def _source(request: Request) -> tuple[dict[str, bytes], tuple[tuple[Version, st
     folder = request.out / vendorable()[request.target].package
     files: dict[str, bytes] = {}
     for rel, digest in sorted(listed.items()):
-        data = _read(folder / rel)
+        data = read(folder / rel)
         if data is None:
             raise DictgenError(str(folder / rel), "missing: run `dictgen generate` first")
         if _sha256(data) != digest:
@@ -219,45 +212,6 @@ def _previous(dest: Path) -> Record | None:
             str(dest), f"exists and is not a vendored copy (no {RECORD}): refusing to overwrite it"
         )
     return None
-
-
-def _changes(
-    dest: Path, files: Mapping[str, bytes], previous: Record | None
-) -> tuple[dict[Path, bytes | None], list[Path]]:
-    """The write set (stale unedited files deleted first) and the stale files kept because edited."""
-    owned = {RECORD, *(previous.files if previous else ())}
-    for rel, data in files.items():
-        old = _read(dest / rel)
-        if rel not in owned and old is not None and old != data:
-            raise DictgenError(
-                str(dest / rel), "exists but was not vendored by dictgen: refusing to overwrite it"
-            )
-    stale: list[Path] = []
-    kept: list[Path] = []
-    for rel, digest in sorted(previous.files.items() if previous else ()):
-        old = _read(dest / rel)
-        if rel not in files and old is not None:
-            (stale if _sha256(old) == digest else kept).append(dest / rel)
-    return {**dict.fromkeys(stale), **{dest / rel: data for rel, data in files.items()}}, kept
-
-
-def _prune(dest: Path, folder: Path) -> None:
-    """Remove folders a deletion left empty, or holding only a bytecode cache."""
-    while folder != dest and folder.is_relative_to(dest) and folder.is_dir() and not folder.is_symlink():
-        cache = folder / "__pycache__"
-        if os.listdir(folder) == ["__pycache__"] and cache.is_dir() and not cache.is_symlink():
-            shutil.rmtree(cache)
-        if os.listdir(folder):
-            return
-        folder.rmdir()
-        folder = folder.parent
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
 
 
 def _sha256(data: bytes) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,7 +11,7 @@ from typing import Any, Literal
 from dictgen.errors import DictgenError, SnapshotError
 from dictgen.model.snapshot import load_snapshots, parse_json
 from dictgen.model.types import Version
-from dictgen.output.plan import TOOL_FOLDERS, Lines, guard
+from dictgen.output.owned import Lines, guard, safe_path, sha256_of, unlisted
 from dictgen.render.contract import Vendoring
 from dictgen.targets import registry
 
@@ -22,7 +20,6 @@ FORMAT = 1  # VENDORED.json's layout; a reader refuses a format it does not know
 MAX_JSON = 8 << 20  # bytes: a record or journal larger than this is not one dictgen wrote
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _PACKAGE = re.compile(r"(@[a-z0-9._-]+/)?[A-Za-z0-9._-]{1,214}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def vendorable() -> dict[str, Vendoring]:
@@ -47,13 +44,6 @@ class Difference:
 
     kind: Literal["edited", "missing", "unexpected"]
     path: Path
-
-
-def safe_path(rel: object) -> bool:
-    """True for a plain relative ``/``-separated path that stays below its folder."""
-    if not isinstance(rel, str) or not rel or "\\" in rel or rel.startswith("/") or _CONTROL.search(rel):
-        return False
-    return not {"", ".", ".."} & set(rel.split("/"))
 
 
 def load_json(path: Path, missing: str) -> Any:
@@ -129,25 +119,11 @@ def check_vendored(dest: Path) -> tuple[Record, list[Difference]]:
     guard(dest, listed)
     found = []
     for path, digest in listed.items():
-        try:
-            data = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            found.append(Difference("missing", path))
-            continue
-        if hashlib.sha256(data).hexdigest() != digest:
-            found.append(Difference("edited", path))
-    unlisted = _unlisted(dest, {*listed, dest / RECORD})
-    return record, found + [Difference("unexpected", p) for p in unlisted]
-
-
-def _unlisted(dest: Path, known: set[Path]) -> list[Path]:
-    """Files (and symbolic links) below ``dest`` that are not ``known``; tool folders aside."""
-    found = []
-    for root, dirs, names in os.walk(dest):
-        found += [Path(root, d) for d in dirs if Path(root, d).is_symlink()]
-        dirs[:] = sorted(d for d in dirs if d not in TOOL_FOLDERS and not Path(root, d).is_symlink())
-        found += [Path(root, n) for n in names if Path(root, n) not in known]
-    return sorted(found)
+        actual = sha256_of(path)  # a link, FIFO or device is no file of the copy: missing
+        if actual != digest:
+            found.append(Difference("missing" if actual is None else "edited", path))
+    extra = unlisted(dest, {*listed, dest / RECORD})
+    return record, found + [Difference("unexpected", p) for p in extra]
 
 
 def report_copy(dest: Path, snapshots: Path, options: Mapping[str, object]) -> tuple[Lines, bool]:
