@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 
 from dictgen.choices import FAIL_ON_LEVELS, REPORT_FORMATS, FailOn, ReportFormat
+from dictgen.render.filters import md_escape
 from dictgen.upstream.diff import FAIL_ON, Report, compare
-from dictgen.upstream.report import gh_data, gh_property, md_escape, render_report, xml_safe
+from dictgen.upstream.report import gh_data, gh_property, render_report, xml_safe
 from tests.conftest import Run
-from tests.helpers import write_snapshot
+from tests.support.helpers import write_snapshot
 from tests.test_diff import pairs, snap
 
 EVIL = "a|b\n::error::x%0A,\r<script>&amp;\x1b[31m\u202e`@here #1 $x$\ufffe"

@@ -154,6 +154,16 @@ def md_cell(value: Untrusted | str) -> str:
     return _WWW.sub(r"\1\\.", cell_text(value).translate(_MD_ESCAPES))
 
 
+# Prose Markdown (diff reports, the snapshot changelog): every ASCII punctuation character escaped.
+_MD_PUNCTUATION = re.compile(r"([!#$&()*+\-.:<>@\[\\\]^_`{|}~])")
+
+
+def md_escape(text: str) -> str:
+    """Markdown-safe one-line text: backslash before ASCII punctuation; no mentions or issue links."""
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    return escaped.replace("@", "@\u200b").replace("#", "#\u200b")
+
+
 # --- JSON -------------------------------------------------------------------------------
 
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from dictgen.model.snapshot import parse_utc
 from dictgen.model.types import Snapshot
+from dictgen.render.filters import md_escape
 from dictgen.upstream.diff import Change, Report, compare
-from dictgen.upstream.report import md_escape
 
 FILENAME = "CHANGELOG.md"
 HEADER = """\

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dictgen.choices import SEVERITIES, FailOn, ReportFormat, Severity
+from dictgen.render.filters import md_escape
 from dictgen.text import show
 from dictgen.upstream.diff import FAIL_ON, Change, Report
 
@@ -19,7 +20,6 @@ HEADINGS: dict[Severity, str] = {
     "cosmetic": "Cosmetic",
 }
 # Everything that can start Markdown, HTML, math or autolink syntax; quotes and commas are inert.
-_MD_PUNCTUATION = re.compile(r"([!#$&()*+\-.:<>@\[\\\]^_`{|}~])")
 # Characters XML 1.0 forbids even as references; show() already escapes them, this is a backstop.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -83,12 +83,6 @@ def _text_or_none(value: object) -> str | None:
 def _change_doc(change: Change) -> dict[str, str | None]:
     keys = ("kind", "severity", "dictionary", "code", "old", "new", "fingerprint", "message")
     return {key: getattr(change, key) for key in keys}
-
-
-def md_escape(text: str) -> str:
-    """Markdown-safe one-line text: backslash before ASCII punctuation; no mentions or issue links."""
-    escaped = _MD_PUNCTUATION.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
-    return escaped.replace("@", "@\u200b").replace("#", "#\u200b")
 
 
 def md_value(value: str | None) -> str:
