@@ -27,7 +27,7 @@ lint: $(DEV)
 	$(BIN)/lint-imports --no-cache
 
 golden: $(DEV)
-	$(BIN)/python -m tests.golden
+	$(BIN)/python -m tests.support.golden
 
 bench: $(DEV)
 	$(BIN)/python -m benchmarks.run

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from hypothesis import settings
 
 from dictgen.cli import cli
-from tests.helpers import ROOT
+from tests.support.helpers import ROOT
 
 Run = Callable[..., Result]
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import ROOT
+from tests.support.helpers import ROOT
 
 SOURCE = ROOT / "generator"
 PACKAGE = SOURCE / "dictgen"

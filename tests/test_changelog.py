@@ -14,7 +14,7 @@ from dictgen.model.types import Version
 from dictgen.upstream.changelog import render_changelog
 from dictgen.upstream.diff import compare
 from tests.conftest import Run
-from tests.helpers import ROOT, SOURCE
+from tests.support.helpers import ROOT, SOURCE
 from tests.test_diff import BASE, edited, snap
 from tests.test_report import EVIL
 

@@ -11,7 +11,7 @@ import pytest
 
 from dictgen import __version__
 from tests.conftest import Run
-from tests.helpers import ROOT, dictgen
+from tests.support.helpers import ROOT, dictgen
 
 
 def test_version_and_help() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, SAMPLE, dictgen
+from tests.support.helpers import ROOT, SAMPLE, dictgen
 
 
 def test_run_from_a_subfolder_finds_the_config_upward(project: Path) -> None:
@@ -66,6 +66,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield work / "venv" / "bin" / "dictgen"
 
 
+@pytest.mark.slow
 def test_the_installed_wheel_names_entries_without_a_names_toml(installed: Path, tmp_path: Path) -> None:
     other = tmp_path / "other-repo"
     (other / "constants" / "snapshots").mkdir(parents=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dictgen.output.atomic import journal_path
-from tests.helpers import ROOT, sample_result, tree, write_snapshot
+from tests.support.helpers import ROOT, sample_result, tree, write_snapshot
 
 STRACE = shutil.which("strace") or "strace"
 # The write of the shipped snapshot renames the journal, then 11 files (manifest last).

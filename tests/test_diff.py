@@ -20,13 +20,13 @@ from dictgen.upstream.accepted import load_accepted
 from dictgen.upstream.diff import BUMP_OF, UNVERSIONED, Change, Report, compare, normalize_label
 from dictgen.upstream.sides import side_from_file
 from tests.conftest import Run
-from tests.diffcases import BASE as BASE  # "X as X": re-exported for test_changelog and test_report
-from tests.diffcases import CASES, Result, Row, reorder, rows, set_label, swap
-from tests.diffcases import edited as edited
-from tests.diffcases import pairs as pairs
-from tests.diffcases import snap as snap
-from tests.helpers import write_snapshot
-from tests.strategies import results
+from tests.support.diffcases import BASE as BASE  # "X as X": re-exported for test_changelog and test_report
+from tests.support.diffcases import CASES, Result, Row, reorder, rows, set_label, swap
+from tests.support.diffcases import edited as edited
+from tests.support.diffcases import pairs as pairs
+from tests.support.diffcases import snap as snap
+from tests.support.helpers import write_snapshot
+from tests.support.strategies import results
 
 
 @pytest.mark.parametrize(("edit", "expected", "bump"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from dictgen import __version__
-from tests.helpers import ROOT
+from tests.support.helpers import ROOT
 
 DOCS = ("README.md", "ARCHITECTURE.md", "CONTRIBUTING.md", "CHANGELOG.md")
 OUTSIDE = "/".join(("..", "shared"))  # spelled so that this file does not match itself

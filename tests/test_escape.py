@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dictgen.render.filters import json_str, py_comment, py_docstring, py_str
 from dictgen.text import UnescapedValueError, Untrusted, needs_escape, printable
-from tests.strategies import HOSTILE_TEXT
+from tests.support.strategies import HOSTILE_TEXT
 
 _chars = st.characters(exclude_categories=["Cs"])
 any_text = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(_chars, max_size=40))

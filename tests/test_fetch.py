@@ -9,17 +9,19 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from dictgen.console import Redactor
 from dictgen.errors import FetchError, SnapshotError
-from dictgen.upstream.fetch import _delay, _retry_after, read_key
+from dictgen.upstream import fetch as fetch_module
+from dictgen.upstream.fetch import Request, _delay, _retry_after, fetch, read_key
 from dictgen.upstream.http import os_reason, redacted_logs, shown_url
 from dictgen.upstream.response import SYSTEM_ERRORS, _describe_error, decode_response
-from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
-from tests.httpserver import (
+from tests.support.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
+from tests.support.httpserver import (
     FAILURES,
     KEY,
     Reply,
@@ -110,13 +112,21 @@ def test_500_then_success(server: Server, snapshots: Path, tmp_path: Path) -> No
 
 def test_429_honours_retry_after(server: Server, snapshots: Path, tmp_path: Path) -> None:
     server.serve(Reply(b"", 429, {"Retry-After": "1"}), Reply(ok_body()))
-    started = time.monotonic()
     proc = run_fetch(tmp_path, server.url)
     assert proc.returncode == 0, proc.stderr
-    assert time.monotonic() - started >= 1.0
     assert "HTTP 429; retry 1 of 3 in 1.0 s" in proc.stderr
     assert len(server.seen) == 2
     assert_no_key(tmp_path, proc)
+
+
+def test_429_waits_retry_after_before_asking_again(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[tuple[float, int]] = []  # each wait, and how many requests the server had seen by then
+    clock = SimpleNamespace(sleep=lambda s: waits.append((s, len(server.seen))), time=time.time)
+    monkeypatch.setattr(fetch_module, "time", clock)
+    server.serve(Reply(b"", 429, {"Retry-After": "1"}), Reply(ok_body()))
+    fetch(Request(server.url, KEY), lambda _: None)
+    assert waits == [(1.0, 1)]
+    assert len(server.seen) == 2
 
 
 def test_timeout_then_success(server: Server, snapshots: Path, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from dictgen.output import freshness
 from dictgen.output.caches import NO_FAST_PATHS
 from dictgen.output.plan import write
 from dictgen.targets import registry
-from tests.helpers import ROOT, dictgen, fast_paths, sample_result, write_snapshot
+from tests.support.helpers import ROOT, dictgen, fast_paths, sample_result, write_snapshot
 
 Mutation = Callable[[Path], object]
 
@@ -74,6 +74,7 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutation", MUTATIONS)
 def test_every_change_after_a_remembered_check_is_still_found(tmp_path: Path, mutation: str) -> None:
     settings = _project(tmp_path)

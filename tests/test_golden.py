@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.golden import CASES, run_case
-from tests.helpers import ROOT, dictgen, tree
+from tests.support.golden import CASES, run_case
+from tests.support.helpers import ROOT, dictgen, tree
 
 
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))

@@ -20,9 +20,9 @@ from dictgen.model.snapshot import load_snapshot
 from dictgen.model.types import Dictionary, Entry, Snapshot, Version
 from dictgen.targets import reserved
 from tests.conftest import Run
-from tests.helpers import ROOT, SAMPLE, sample_result, tree, write_snapshot
-from tests.strategies import names as name_text
-from tests.strategies import text
+from tests.support.helpers import ROOT, SAMPLE, sample_result, tree, write_snapshot
+from tests.support.strategies import names as name_text
+from tests.support.strategies import text
 
 IDENT_TS_RESERVED = {"break", "case", "class", "const", "enum", "export", "new", "null", "this", "void"}
 

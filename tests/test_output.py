@@ -12,7 +12,7 @@ from dictgen.errors import DictgenError
 from dictgen.output.atomic import write_files
 from dictgen.output.plan import MANIFEST
 from tests.conftest import Run
-from tests.helpers import sample_result, tree, write_snapshot
+from tests.support.helpers import sample_result, tree, write_snapshot
 
 PY = Path("generated/python/juhe_grabticket")
 

@@ -13,7 +13,7 @@ from dictgen.config import load
 from dictgen.errors import ConfigError
 from dictgen.render.contract import Files, Job, Target, encode_text
 from dictgen.render.filters import md_cell
-from tests.helpers import sample_result, write_snapshot
+from tests.support.helpers import sample_result, write_snapshot
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ import pytest
 import yaml
 
 from dictgen import config
-from tests.dbservers import MariaDB, Postgres
-from tests.helpers import ROOT, sample_result, write_snapshot
-from tests.httpserver import Reply, ok_body, serving
-from tests.readme_blocks import (
+from tests.support.dbservers import MariaDB, Postgres
+from tests.support.helpers import ROOT, sample_result, write_snapshot
+from tests.support.httpserver import Reply, ok_body, serving
+from tests.support.readme_blocks import (
     GAP,
     MARKERS,
     Block,
@@ -42,8 +42,8 @@ from tests.readme_blocks import (
     matches,
     parse,
 )
-from tests.readme_shell import BIN, Ctx, ok, run_shell
-from tests.targets.tsc import MODES, NODE_MODULES, STRICT, find_tsc, run, run_tsc
+from tests.support.readme_shell import BIN, Ctx, ok, run_shell
+from tests.support.tsc import MODES, NODE_MODULES, STRICT, find_tsc, run, run_tsc
 
 TEXT = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = parse(TEXT)

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import ROOT
+from tests.support.helpers import ROOT
 
 EXAMPLES = ROOT / "examples" / "ci"
 CHECK_WORKFLOW = EXAMPLES / "github" / "check.yml"
@@ -580,6 +580,7 @@ def edit(path: Path) -> None:
         handle.write("# edited by hand\n")
 
 
+@pytest.mark.slow
 def test_try_repo_passes_then_fails_after_a_generated_file_is_edited(
     hook_repo: tuple[Path, str], wheels: Path, tmp_path: Path
 ) -> None:
@@ -613,6 +614,7 @@ def test_try_repo_passes_then_fails_after_a_generated_file_is_edited(
     assert git("status", "--porcelain", cwd=fresh) == ""  # the hook writes nothing
 
 
+@pytest.mark.slow
 def test_user_config_runs_both_hooks(hook_repo: tuple[Path, str], wheels: Path, tmp_path: Path) -> None:
     """The README's config snippet, pointed at the hook repository: the vendored copy is checked."""
     repo, sha = hook_repo

@@ -16,8 +16,8 @@ from dictgen.upstream.diff import compare
 from dictgen.upstream.record import Policy, record
 from dictgen.upstream.response import Upstream, decode_response
 from tests.conftest import Run
-from tests.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
-from tests.strategies import results
+from tests.support.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
+from tests.support.strategies import results
 
 SEED = ROOT / "examples" / "dataDictionary.sample.json"
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
-from dictgen.output.atomic import journal_path
+from dictgen.output.atomic import JOURNAL_FORMAT, journal_path
 from tests.conftest import Run
-from tests.helpers import sample_result, tree
+from tests.support.helpers import sample_result, tree
 from tests.test_crash import _dictgen, _project, at_rename
 
 PY = Path("generated/python/juhe_grabticket")
@@ -33,24 +36,62 @@ def _changed(label: str) -> dict[str, Any]:
     return result
 
 
+def _wait_until_locked(folder: Path, holder: subprocess.Popen[str]) -> None:
+    """Return once another process holds the flock that dictgen takes on ``folder``."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        deadline = time.monotonic() + 60  # a hang guard only
+        while time.monotonic() < deadline:
+            assert holder.poll() is None, "the first import ended before it stopped at its first rename"
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            time.sleep(0.01)
+    finally:
+        os.close(fd)
+    raise AssertionError("the first import never took the lock")
+
+
+def _line_with(stream: IO[str], text: str) -> str:
+    """Read ``stream`` until a line containing ``text``; what was read."""
+    seen = ""
+    for line in stream:
+        seen += line
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} never came; read: {seen!r}")
+
+
 def test_two_imports_at_once_record_one_after_the_other(tmp_path: Path) -> None:
     project = _project(tmp_path)
     first = _response(project, "a.json", _changed("软座 甲"))
     second = _response(project, "b.json", _changed("软座 乙"))
-    # The first run sleeps 1.5 s inside its locked write phase; the second starts meanwhile.
-    slow = at_rename("delay_enter=1500000", 1)
+    # The first run stops itself (SIGSTOP) at its first rename, inside its locked write phase, and
+    # stays stopped until the second has shown that it waits for the lock.
+    held = at_rename("signal=STOP", 1)
     command = [sys.executable, "-m", "dictgen", "import"]
-    one = subprocess.Popen(
-        [*slow, *command, str(first)], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    time.sleep(0.7)
-    two = subprocess.run(
-        [*command, str(second)], cwd=project, capture_output=True, text=True, timeout=60, check=False
-    )
-    out_one, _ = one.communicate(timeout=60)
-    assert one.returncode == 0 and two.returncode == 0, two.stderr
-    assert "waiting for another dictgen" in two.stderr
-    assert out_one.startswith("recorded 2.0.0") and two.stdout.startswith("recorded 3.0.0")
+    pipes: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    one = subprocess.Popen([*held, *command, str(first)], cwd=project, start_new_session=True, **pipes)
+    two: subprocess.Popen[str] | None = None
+    try:
+        _wait_until_locked(project / "snapshots", one)
+        two = subprocess.Popen([*command, str(second)], cwd=project, **pipes)
+        assert two.stderr is not None
+        waited = _line_with(two.stderr, "waiting for another dictgen")
+        os.killpg(one.pid, signal.SIGCONT)
+        out_one, _ = one.communicate(timeout=60)
+        out_two, err_two = two.communicate(timeout=60)
+    finally:
+        if one.poll() is None:
+            os.killpg(one.pid, signal.SIGKILL)  # strace and the import it runs
+            one.wait()
+        if two is not None and two.poll() is None:
+            two.kill()
+            two.wait()
+    assert one.returncode == 0 and two.returncode == 0, waited + err_two
+    assert out_one.startswith("recorded 2.0.0") and out_two.startswith("recorded 3.0.0")
     snapshots = sorted(p.name for p in (project / "snapshots").glob("*.json"))
     assert snapshots == ["1.0.0.json", "2.0.0.json", "3.0.0.json"]
     assert "3.0.0" in (project / "snapshots" / "CHANGELOG.md").read_text(encoding="utf-8")
@@ -221,9 +262,9 @@ def test_a_journal_naming_files_elsewhere_is_refused(project: Path, run: Run) ->
     victim.write_text("keep me", encoding="utf-8")
     journal = journal_path(project / "generated")
     journal.parent.mkdir(parents=True, exist_ok=True)
-    journal.write_text(
-        json.dumps({"steps": [{"path": str(victim), "delete": False, "existed": False}], "made": []})
-    )
+    # "undo" would delete it: it holds exactly what the step says it wrote
+    step = {"path": str(victim), "new": hashlib.sha256(b"keep me").hexdigest(), "old": None}
+    journal.write_text(json.dumps({"format": JOURNAL_FORMAT, "steps": [step], "made": []}))
     try:
         result = run("generate")
         assert result.exit_code == 2 and "refusing a journal entry outside generated" in result.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from dictgen.render.jinja import BUILTIN_TEMPLATES
 from tests.conftest import Run
-from tests.helpers import tree
+from tests.support.helpers import tree
 
 
 def _override(project: Path, name: str, text: str) -> Path:

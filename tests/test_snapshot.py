@@ -13,7 +13,7 @@ from dictgen.errors import SnapshotError
 from dictgen.model.snapshot import canonical_sha256, load_snapshot, newest_per_major, parse_json
 from dictgen.model.types import Version
 from tests.conftest import Run
-from tests.helpers import sample_result, tree, write_snapshot
+from tests.support.helpers import sample_result, tree, write_snapshot
 
 Doc = dict[str, Any]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dbservers import MariaDB, Postgres, ServerError
+from tests.support.dbservers import MariaDB, Postgres, ServerError
 
 
 @pytest.fixture(scope="session")

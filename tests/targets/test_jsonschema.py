@@ -22,9 +22,9 @@ from openapi_spec_validator import validate as validate_openapi
 from dictgen.errors import RenderError, check_json
 from dictgen.targets.jsonschema import DOCUMENTS
 from dictgen.text import needs_escape
-from tests.helpers import ROOT, dictgen, render_target, sample_result, tree, write_snapshot
-from tests.strategies import results
-from tests.targets.tsc import MODES, NODE_MODULES, STRICT, find_tsc, generated_names, run, run_tsc
+from tests.support.helpers import ROOT, dictgen, render_target, sample_result, tree, write_snapshot
+from tests.support.strategies import results
+from tests.support.tsc import MODES, NODE_MODULES, STRICT, find_tsc, generated_names, run, run_tsc
 
 SHIPPED = ROOT / "generated" / "jsonschema"
 CASES = ROOT / "tests" / "cases"

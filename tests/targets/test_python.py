@@ -10,14 +10,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dictgen import pipeline
 from dictgen.config import Settings
 from dictgen.output import plan as output
-from tests.helpers import ROOT, sample_result, write_snapshot
-from tests.strategies import results
+from tests.support.helpers import ROOT, sample_result, write_snapshot
+from tests.support.strategies import results
 
 BIN = Path(sys.executable).parent
 
@@ -184,6 +185,7 @@ assert j.DICTIONARIES["seatClass"] is SeatClass and len(j.DICTIONARIES) == 9 and
     ]
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(results(), min_size=1, max_size=3))
 def test_hostile_dictionaries_round_trip(tmp_path_factory: Any, snapshots: list[dict[str, Any]]) -> None:

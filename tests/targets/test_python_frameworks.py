@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.support.helpers import ROOT
 
 BIN = Path(sys.executable).parent
 SHIPPED = ROOT / "generated" / "python"

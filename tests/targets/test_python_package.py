@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from dictgen.model.types import Version
-from tests.helpers import ROOT
+from tests.support.helpers import ROOT
 
 BIN = Path(sys.executable).parent
 SOURCE = ROOT / "generated" / "python"

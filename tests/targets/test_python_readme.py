@@ -21,8 +21,8 @@ from dictgen.errors import RenderError
 from dictgen.output import plan as output
 from dictgen.render.filters import md_cell
 from dictgen.text import needs_escape
-from tests.helpers import ROOT, write_snapshot
-from tests.strategies import results, text
+from tests.support.helpers import ROOT, write_snapshot
+from tests.support.strategies import results, text
 
 MARKUP = set("\\`*_[]<>|~$&!#:")
 HOSTILE: dict[str, Any] = {

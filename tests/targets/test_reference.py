@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dictgen.text import needs_escape, printable
-from tests.helpers import ROOT, dictgen, render_target, sample_result, write_snapshot
-from tests.strategies import results
-from tests.targets.markdown import TEXT_TAGS, Page, rendered, shown
-from tests.targets.tsc import generated_names
+from tests.support.helpers import ROOT, dictgen, render_target, sample_result, write_snapshot
+from tests.support.markdown import TEXT_TAGS, Page, rendered, shown
+from tests.support.strategies import results
+from tests.support.tsc import generated_names
 
 HOSTILE: dict[str, Any] = {
     "tips": ["# not a heading", " - not a list ", "<script>alert(1)</script>"],

@@ -21,10 +21,10 @@ from dictgen.model.types import Snapshot
 from dictgen.render.filters import sql_str
 from dictgen.targets import reserved
 from dictgen.targets import sql as sql_target
-from tests.dbservers import MariaDB, Postgres
-from tests.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
-from tests.strategies import results, text
-from tests.targets.sqldb import Db, DictRow, EntryRow, State, as_text, by_key, databases
+from tests.support.dbservers import MariaDB, Postgres
+from tests.support.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
+from tests.support.sqldb import Db, DictRow, EntryRow, State, as_text, by_key, databases
+from tests.support.strategies import results, text
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -138,6 +138,7 @@ def upgrades(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     return old, new
 
 
+@pytest.mark.slow
 @pytest.mark.db
 @FAST
 @given(upgrades(), st.sampled_from(SQL_TRANSACTIONS), st.sampled_from(SQL_TRANSACTIONS))
@@ -155,6 +156,7 @@ def test_hostile_dictionaries_round_trip(
             check_upgrade(db, old, new)
 
 
+@pytest.mark.slow
 @pytest.mark.db
 @settings(max_examples=30, deadline=None)
 @given(st.lists(text, min_size=1, max_size=20))

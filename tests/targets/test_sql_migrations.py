@@ -22,10 +22,10 @@ from alembic.operations import Operations
 from sqlalchemy import Engine, create_engine, event
 
 from dictgen.choices import DIALECTS, SQL_TRANSACTIONS, SqlTransaction
-from tests.dbservers import MariaDB, Postgres
-from tests.helpers import ROOT, sample_result
-from tests.readme_blocks import parse
-from tests.targets.sqldb import Db, MariaDb, PgDb, SqliteDb, State, as_text, by_key, databases
+from tests.support.dbservers import MariaDB, Postgres
+from tests.support.helpers import ROOT, sample_result
+from tests.support.readme_blocks import parse
+from tests.support.sqldb import Db, MariaDb, PgDb, SqliteDb, State, as_text, by_key, databases
 from tests.targets.test_sql import Seed, _older, expected, render_seed, seed_of
 
 # Seeds rendered by dictgen 0.1.0, before positions and MySQL string keys (see README.md there).

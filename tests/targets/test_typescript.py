@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from dictgen.choices import TS_STYLES
 from dictgen.model.snapshot import canonical_sha256
 from dictgen.text import needs_escape
-from tests.helpers import ROOT, SAMPLE, dictgen, sample_result, tree, write_snapshot
-from tests.strategies import results
-from tests.targets.tsc import (
+from tests.support.helpers import ROOT, SAMPLE, dictgen, sample_result, tree, write_snapshot
+from tests.support.strategies import results
+from tests.support.tsc import (
     MODES,
     STRICT,
     STRING_PROBES,
@@ -83,6 +83,7 @@ def assert_clean_source(package: Path) -> None:
         assert not [ch for ch in text if ch != "\n" and needs_escape(ch)], rel
 
 
+@pytest.mark.slow
 @pytest.mark.node
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(results(), min_size=4, max_size=6))

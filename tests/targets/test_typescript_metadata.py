@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from dictgen.render.filters import md_cell
 from dictgen.targets.typescript import TYPESCRIPT
-from tests.helpers import ROOT, sample_result
-from tests.strategies import results
-from tests.targets.markdown import TEXT_TAGS, rendered, shown
-from tests.targets.tsc import find_tsc, generated_names, render, render_result
+from tests.support.helpers import ROOT, sample_result
+from tests.support.markdown import TEXT_TAGS, rendered, shown
+from tests.support.strategies import results
+from tests.support.tsc import find_tsc, generated_names, render, render_result
 
 
 def expected_rows(result: dict[str, Any], folder: Path) -> list[list[str]]:

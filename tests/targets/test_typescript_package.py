@@ -20,8 +20,8 @@ import pytest
 from dictgen.choices import TS_STYLES, TsStyle
 from dictgen.model.snapshot import canonical_sha256
 from dictgen.targets.typescript import TYPESCRIPT
-from tests.helpers import ROOT, SAMPLE, sample_result, write_snapshot
-from tests.targets.tsc import (
+from tests.support.helpers import ROOT, SAMPLE, sample_result, write_snapshot
+from tests.support.tsc import (
     ESBUILD,
     MODES,
     STRICT,

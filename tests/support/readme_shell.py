@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
-from tests.httpserver import KEY
-from tests.readme_blocks import Block, Command, commands
-from tests.targets.tsc import find_tsc, link_typescript, npm
+from tests.support.helpers import ROOT
+from tests.support.httpserver import KEY
+from tests.support.readme_blocks import Block, Command, commands
+from tests.support.tsc import find_tsc, link_typescript, npm
 
 BIN = Path(sys.executable).parent  # the venv's bin: dictgen, and pip with hatchling for offline builds
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from dictgen.model.snapshot import dump_snapshot, snapshot_from_doc
 from dictgen.model.types import Snapshot, Version
 from dictgen.upstream.diff import Report
-from tests.strategies import results, text
+from tests.support.strategies import results, text
 
 Result = dict[str, Any]
 

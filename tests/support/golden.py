@@ -2,7 +2,7 @@
 optional ``args`` file (one CLI argument per line; default ``generate``) and ``expected/``:
 the exit code, stdout, stderr and every file the run left in ``generated/``.
 
-``make golden`` (``python -m tests.golden``) rewrites every ``expected/`` folder; review the
+``make golden`` (``python -m tests.support.golden``) rewrites every ``expected/`` folder; review the
 diff before committing it. Never edit expected files by hand.
 """
 
@@ -12,9 +12,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests.helpers import dictgen, tree
+from tests.support.helpers import dictgen, tree
 
-CASES = Path(__file__).parent / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"
 
 
 def run_case(case: Path, scratch: Path) -> dict[str, bytes]:

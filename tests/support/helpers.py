@@ -19,7 +19,7 @@ from dictgen.model.snapshot import dump_snapshot
 from dictgen.model.types import Version
 from dictgen.output.caches import NO_FAST_PATHS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "snapshots" / "1.0.0.json"
 SOURCE = "http://v.juhe.cn/grabTicket/action/dataDictionary.php"
 

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import dictgen, sample_result, tree
+from tests.support.helpers import dictgen, sample_result, tree
 
 KEY = "SENTINEL-k3y-9f2c71"
 DRIP_LIMIT = 20.0  # a dripping reply stops by itself after this many seconds
@@ -48,7 +48,9 @@ class Server:
     def __init__(self) -> None:
         self.replies: list[Reply] = []
         self.seen: list[str] = []
+        self.ends: list[str] = []  # how each reply ended: "sent", "client hung up" or "drip limit"
         self.lock = threading.Lock()
+        self.ended = threading.Condition(self.lock)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
@@ -64,6 +66,19 @@ class Server:
             self.seen.append(path)
             return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
+    def end(self, how: str) -> None:
+        """Record how a reply ended."""
+        with self.ended:
+            self.ends.append(how)
+            self.ended.notify_all()
+
+    def wait_ends(self, count: int, guard: float = 60.0) -> list[str]:
+        """How the first ``count`` replies ended, once they have; ``guard`` only stops a hang."""
+        with self.ended:
+            if not self.ended.wait_for(lambda: len(self.ends) >= count, timeout=guard):
+                raise AssertionError(f"only {len(self.ends)} of {count} replies ended: {self.ends}")
+            return self.ends[:count]
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -73,26 +88,32 @@ class Server:
                 reply = server.next_reply(self.path)
                 time.sleep(reply.delay)
                 self.close_connection = True
+                how = "sent"
                 try:
-                    if reply.raw is not None:
-                        _send(self.wfile, reply.raw, reply.drip)
-                        return
-                    self.send_response(reply.status)
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    if reply.length and "Content-Length" not in reply.headers:
-                        self.send_header("Content-Length", str(len(reply.body)))
-                    self.end_headers()
-                    if reply.drip:
-                        _send(self.wfile, reply.body, reply.drip)
-                        return
-                    half = len(reply.body) // 2
-                    _send(self.wfile, reply.body[:half])
-                    time.sleep(reply.stall)
-                    if not reply.cut:
-                        _send(self.wfile, reply.body[half:])
+                    how = self._send(reply)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up first: that is what some tests want
+                    how = "client hung up"  # the client gave up first: that is what some tests want
+                finally:
+                    server.end(how)
+
+            def _send(self, reply: Reply) -> str:
+                """Send ``reply``; how it ended."""
+                if reply.raw is not None:
+                    return _send(self.wfile, reply.raw, reply.drip)
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if reply.length and "Content-Length" not in reply.headers:
+                    self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                if reply.drip:
+                    return _send(self.wfile, reply.body, reply.drip)
+                half = len(reply.body) // 2
+                _send(self.wfile, reply.body[:half])
+                time.sleep(reply.stall)
+                if not reply.cut:
+                    _send(self.wfile, reply.body[half:])
+                return "sent"
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Keep the test output quiet."""
@@ -100,19 +121,20 @@ class Server:
         return Handler
 
 
-def _send(out: io.BufferedIOBase, data: bytes, drip: float = 0.0) -> None:
+def _send(out: io.BufferedIOBase, data: bytes, drip: float = 0.0) -> str:
     """Write ``data`` at once, or one byte every ``drip`` seconds until DRIP_LIMIT has passed."""
     if not drip:
         out.write(data)
         out.flush()
-        return
+        return "sent"
     stop = time.monotonic() + DRIP_LIMIT
     for i in range(len(data)):
         if time.monotonic() > stop:
-            return
+            return "drip limit"
         out.write(data[i : i + 1])
         out.flush()
         time.sleep(drip)
+    return "sent"
 
 
 @contextmanager

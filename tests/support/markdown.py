@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from dictgen.text import cell_text
-from tests.targets.tsc import MARKED, find_tsc, run
+from tests.support.tsc import MARKED, find_tsc, run
 
 # Renders each Markdown file given on the command line to HTML, as GitHub-flavoured Markdown.
 RENDER = """

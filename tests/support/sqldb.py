@@ -15,7 +15,7 @@ import psycopg
 import pymysql
 from pymysql.constants import CLIENT
 
-from tests.dbservers import MariaDB, Postgres
+from tests.support.dbservers import MariaDB, Postgres
 
 DictRow = tuple[str, str, str, str, bool, int | None]  # name, description, version, sha256, active, position
 EntryRow = tuple[str, str, str, str, bool, int | None]  # dictionary, code, name, label, active, position

@@ -13,7 +13,7 @@ from dictgen.config import Settings
 from dictgen.model import naming
 from dictgen.model.snapshot import load_snapshots
 from dictgen.targets import reserved, typescript
-from tests.helpers import ROOT, planned, write_snapshot
+from tests.support.helpers import ROOT, planned, write_snapshot
 
 TOOLING = ROOT / "tooling"
 NODE_MODULES = TOOLING / "typescript" / "node_modules"
