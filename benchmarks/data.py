@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from dictgen.model.curated import load_curated, with_builtin
-from dictgen.model.naming import assign
+from dictgen.model.naming import Names, assign
 from dictgen.model.snapshot import dump_snapshot, load_snapshots, newest_per_major
-from dictgen.model.types import Version
+from dictgen.model.types import Snapshot, Version
+from dictgen.targets import reserved
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "http://v.juhe.cn/grabTicket/action/dataDictionary.php"
@@ -83,12 +84,18 @@ def make_project(folder: Path, result: dict[str, Any], names: bool, targets: tup
         shutil.copy(ROOT / "names.toml", folder / "names.toml")
 
 
+def _names(project: Path, snapshot: Snapshot) -> Names:
+    """The names dictgen gives ``snapshot`` in ``project`` (its names.toml, then the shipped ones)."""
+    names = project / "names.toml"
+    curated = with_builtin(load_curated(names), [snapshot], names, lambda message: None)
+    return assign(snapshot, curated, reserved())
+
+
 def json_schema(project: Path, path: Path) -> None:
     """The same enums as JSON Schema ``$defs``: codes as values, dictgen's member names as
     ``x-enum-varnames``, labels as ``x-enum-descriptions``, the description as ``description``."""
     snapshot = newest_per_major(load_snapshots(project / "snapshots"))[-1]
-    curated = with_builtin(load_curated(project / "names.toml"), [snapshot])
-    names = assign(snapshot, curated)
+    names = _names(project, snapshot)
     defs = {
         names.classes[d.key]: {
             "type": "string",
@@ -113,7 +120,7 @@ def handwritten(project: Path, path: Path) -> None:
     """A hand-written module of plain ``(str, Enum)`` classes with the same members, and a
     ``LABELS`` dict per class (code -> label), for the downstream comparison."""
     snapshot = newest_per_major(load_snapshots(project / "snapshots"))[-1]
-    names = assign(snapshot, with_builtin(load_curated(project / "names.toml"), [snapshot]))
+    names = _names(project, snapshot)
     lines = ["from enum import Enum", ""]
     for d in snapshot.dictionaries:
         lines += ["", f"class {names.classes[d.key]}(str, Enum):"]

@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 differences found, 2 error.
 
 from __future__ import annotations
 
+import errno
 import functools
 import signal
 import sys
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from dictgen import __version__, choices, config, pipeline, show
-from dictgen.console import OUT, Redactor, Terminated, silence_stdout
+from dictgen.console import OUT, ReaderGone, Redactor, Terminated, silence_stdout
 from dictgen.errors import ConfigError, ConfigErrors, DictgenError, SnapshotError
 from dictgen.output.owned import Lines
 from dictgen.output.plan import describe
@@ -27,6 +28,7 @@ from dictgen.vendoring.vendored import report_copy, vendorable
 
 OK, DIFFERENT, ERROR = 0, 1, 2
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
+READER_GONE = 141  # 128 + SIGPIPE, as a tool killed by the closed pipe exits (git log | head)
 
 
 def _fail(exc: DictgenError) -> None:
@@ -319,8 +321,12 @@ def run(args: list[str]) -> int:
     except Terminated:
         OUT.say("terminated", err=True)
         return INTERRUPTED[signal.SIGTERM]
+    except ReaderGone:
+        return READER_GONE
     except OSError as exc:  # stdout closed or full (a pipe, /dev/full)
         silence_stdout()
+        if exc.errno == errno.EPIPE:
+            return READER_GONE
         OUT.error("<stdout>", f"cannot write: {exc.strerror or exc}")
         return ERROR
     return code if isinstance(code, int) else OK

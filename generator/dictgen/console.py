@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable
 
 from dictgen.errors import DictgenError, SnapshotError
+from dictgen.text import needs_escape
 
 REDACTED = "***"
-_KEY_QUERY = re.compile(r"(?i)((?:^|[?&;\s])key=)[^&#\s]*")
+_KEY_QUERY = re.compile(r"(?i)(?:^|[?&;\s])key=([^&#\s]*)")
 
 
 class Redactor:
@@ -21,7 +24,7 @@ class Redactor:
         self._pattern = re.compile("|".join(spellings), re.IGNORECASE) if spellings else None
 
     def __call__(self, text: str) -> str:
-        return self._pattern.sub(REDACTED, text) if self._pattern else text
+        return redact_shown(self._pattern, text) if self._pattern else text
 
     def found_in(self, text: str) -> bool:
         """True when any spelling of a secret occurs in ``text``."""
@@ -43,6 +46,42 @@ def _spellings(secret: str) -> str:
     return "".join(parts)
 
 
+def redact_shown(pattern: re.Pattern[str], text: str, group: int = 0) -> str:
+    """``text`` with each match of ``pattern`` (its ``group``) replaced by ***, matched in the text
+    as a reader sees it: invisible characters dropped and NFKC applied (fullwidth letters are
+    letters), so that zero-width spaces between its letters do not hide a key."""
+    folded, origin = _as_shown(text)
+    spans = [
+        (origin[m.start(group)], origin[m.end(group) - 1] + 1)
+        for m in pattern.finditer(folded)
+        if m.group(group)
+    ]
+    out, last = [], 0
+    for start, end in spans:
+        if start >= last:
+            out += [text[last:start], REDACTED]
+            last = end
+    return "".join(out) + text[last:]
+
+
+def _as_shown(text: str) -> tuple[str, list[int]]:
+    """``text`` without invisible characters and in NFKC, and for each of its characters the index
+    of the character of ``text`` it comes from."""
+    if text.isascii() and text.isprintable():
+        return text, list(range(len(text)))
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, ch in enumerate(text):
+        shown = "" if needs_escape(ch) and ch not in "\n\t" else unicodedata.normalize("NFKC", ch)
+        chars.append(shown)
+        origin += [index] * len(shown)
+    return "".join(chars), origin
+
+
+class ReaderGone(BaseException):
+    """stdout's reader closed the pipe (``dictgen check | head``): its choice, not an error."""
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: unwind (rolling back any write) like Ctrl-C does."""
 
@@ -62,7 +101,7 @@ class Output:
 
     def clean(self, text: str) -> str:
         """``text`` with every known key and every ``key=`` query value replaced by ***."""
-        return _KEY_QUERY.sub(rf"\1{REDACTED}", self.redact(text))
+        return redact_shown(_KEY_QUERY, self.redact(text), 1)
 
     def say(self, text: str, err: bool = False, nl: bool = True, data: bool = False) -> None:
         """Print one cleaned piece of text to stdout (or stderr). ``data`` (dictionary values, which
@@ -73,6 +112,8 @@ class Output:
             if err:
                 raise
             silence_stdout()
+            if exc.errno == errno.EPIPE:
+                raise ReaderGone from None
             raise DictgenError("<stdout>", f"cannot write: {exc.strerror or exc}") from None
 
     def error(self, where: str, what: str) -> None:

@@ -39,6 +39,14 @@ class UnnamedError(SnapshotError, NamingError):
     """--strict-names: entries with no curated name, one (place, would-be name) per problem."""
 
 
+class NamingErrors(SnapshotError, NamingError):
+    """Every problem of names.toml, one (file:line, message) each."""
+
+    def lines(self) -> list[tuple[str, str]]:
+        """``<file>:<line>: <message>`` per problem."""
+        return list(self.problems)
+
+
 class RenderError(DictgenError):
     """A template or the formatter failed."""
 

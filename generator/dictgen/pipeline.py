@@ -56,8 +56,9 @@ def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
 
 
 def _changelog_link(settings: Settings) -> str:
-    """The snapshot changelog as a URL relative to the output folder."""
-    path = os.path.relpath(settings.snapshots / FILENAME, settings.out)
+    """The snapshot changelog as a URL relative to the output folder, from where both really are
+    (never from the working folder: one absolute and one relative path would depend on it)."""
+    path = os.path.relpath(os.path.abspath(settings.snapshots / FILENAME), os.path.abspath(settings.out))
     return urllib.parse.quote(path.replace(os.sep, "/"))
 
 
@@ -68,10 +69,11 @@ def _named(
     history = load_snapshots(settings.snapshots, warn)
     snapshots = newest_per_major(history)
     check_size(snapshots, settings.max_entries, settings.snapshots)
-    curated = load_curated(settings.names)
-    check_curated(curated, snapshots, settings.names)
+    problems: list[tuple[str, str]] = []
+    curated = load_curated(settings.names, problems)
+    check_curated(curated, snapshots, settings.names, problems)
     if settings.builtin_names:
-        curated = with_builtin(curated, snapshots)
+        curated = with_builtin(curated, snapshots, settings.names, warn)
     names = {s.version: assign(s, curated, targets.reserved()) for s in snapshots}
     if settings.strict_names:
         _check_strict(names, settings)
@@ -102,7 +104,8 @@ def _check_strict(names: dict[Version, Names], settings: Settings) -> None:
     unnamed = sorted({f for n in names.values() for f in n.fallbacks})
     if unnamed:
         problems = [(f"[{json_path('', d)}] {c!r}", f"no curated name (would be {n})") for d, c, n in unnamed]
-        raise UnnamedError(f"{settings.names}: --strict-names", problems)
+        where = f"{settings.names}: --strict-names" if settings.names.is_file() else "--strict-names"
+        raise UnnamedError(where, problems)
 
 
 def generate(settings: Settings) -> list[str]:

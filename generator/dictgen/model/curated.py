@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dictgen.errors import NamingError
+from dictgen.errors import NamingError, NamingErrors
 from dictgen.model.snapshot import json_path
 from dictgen.model.types import Snapshot
 from dictgen.shipped import NAMES
@@ -41,35 +41,51 @@ Curated = Mapping[str, CuratedTable]
 BUILTIN = NAMES
 
 
-def load_curated(path: Path) -> dict[str, CuratedTable]:
-    """Read names.toml: ``[dictionary]`` tables of ``"code" = "UPPER_SNAKE"``; a missing file is empty."""
+def load_curated(path: Path, found: list[tuple[str, str]] | None = None) -> dict[str, CuratedTable]:
+    """Read names.toml: ``[dictionary]`` tables of ``"code" = "UPPER_SNAKE"``; a missing file is empty.
+    Every problem is reported at once (``NamingErrors``), or added to ``found`` when given."""
     read = read_toml(path, NamingError)
     if read is None:
         return {}
     doc, text = read
     lines = _line_index(text)
     curated: dict[str, CuratedTable] = {}
+    problems: list[tuple[str, str]] = []
     for table, entries in doc.items():
         if not isinstance(entries, dict):
-            raise NamingError(f"{path}:{lines.get((table, None), 0)}", f"{table!r} must be a table")
-        seen: dict[str, str] = {}
+            problems.append((f"{path}:{lines.get((table, None), 0)}", f"{table!r} must be a table"))
+            continue
         curated[table] = CuratedTable(lines.get((table, None), 0))
         for code, name in entries.items():
             where = f"{path}:{lines.get((table, code), 0)}"
-            if isinstance(name, str) and len(name) > MAX_NAME:
-                size = f"the name is {len(name)} characters long (at most {MAX_NAME})"
-                raise NamingError(where, f"{_table(table)} {code!r}: {size}")
-            if not isinstance(name, str) or not UPPER_SNAKE.fullmatch(name):
-                raise NamingError(
-                    where, f"{_table(table)} {code!r}: {name!r} is not an UPPER_SNAKE_CASE name"
-                )
-            if name in seen:
-                raise NamingError(
-                    where, f"{_table(table)} {name} is used for both {seen[name]!r} and {code!r}"
-                )
-            seen[name] = code
-            curated[table][code] = CuratedName(name, lines.get((table, code), 0))
+            problem = _name_problem(table, code, name, curated[table])
+            if problem:
+                problems.append((where, problem))
+            else:
+                curated[table][code] = CuratedName(name, lines.get((table, code), 0))
+    if found is None:
+        raise_problems(problems)
+    else:
+        found += problems
     return curated
+
+
+def _name_problem(table: str, code: str, name: object, taken: CuratedTable) -> str | None:
+    """What is wrong with ``name`` for ``code``, or None."""
+    if isinstance(name, str) and len(name) > MAX_NAME:
+        return f"{_table(table)} {code!r}: the name is {len(name)} characters long (at most {MAX_NAME})"
+    if not isinstance(name, str) or not UPPER_SNAKE.fullmatch(name):
+        return f"{_table(table)} {code!r}: {name!r} is not an UPPER_SNAKE_CASE name"
+    other = next((c for c, n in taken.items() if n.name == name), None)
+    return None if other is None else f"{_table(table)} {name} is used for both {other!r} and {code!r}"
+
+
+def raise_problems(problems: list[tuple[str, str]]) -> None:
+    """One NamingError, or NamingErrors naming each of several (file:line, message) problems."""
+    if len(problems) == 1:
+        raise NamingError(*problems[0])
+    if problems:
+        raise NamingErrors(problems[0][0].rsplit(":", 1)[0], problems)
 
 
 def _line_index(text: str) -> dict[tuple[str, str | None], int]:
@@ -89,30 +105,50 @@ def _line_index(text: str) -> dict[tuple[str, str | None], int]:
     return index
 
 
-def check_curated(curated: Curated, snapshots: Iterable[Snapshot], path: Path) -> None:
-    """Fail when names.toml names a dictionary or code that no rendered snapshot has."""
+def check_curated(
+    curated: Curated, snapshots: Iterable[Snapshot], path: Path, found: list[tuple[str, str]] | None = None
+) -> None:
+    """Fail when names.toml names a dictionary or code that no rendered snapshot has (every one),
+    with the problems already ``found`` in the file."""
     known = _known(snapshots)
+    problems = list(found or [])
     for table, entries in curated.items():
         if table not in known:
-            raise NamingError(
-                f"{path}:{entries.line}", f"{_table(table)}: no such dictionary in the snapshots"
+            problems.append(
+                (f"{path}:{entries.line}", f"{_table(table)}: no such dictionary in the snapshots")
             )
+            continue
         for code, curated_name in entries.items():
             if code not in known[table]:
-                raise NamingError(f"{path}:{curated_name.line}", f"{_table(table)} {code!r}: no such code")
+                problems.append((f"{path}:{curated_name.line}", f"{_table(table)} {code!r}: no such code"))
+    raise_problems(sorted(problems, key=lambda problem: _line_of(problem[0])))
 
 
-def with_builtin(own: Curated, snapshots: Iterable[Snapshot]) -> dict[str, CuratedTable]:
-    """``own`` extended with the shipped names for codes it does not name.
+def _line_of(where: str) -> int:
+    line = where.rsplit(":", 1)[-1]
+    return int(line) if line.isdigit() else 0
+
+
+def with_builtin(
+    own: Curated, snapshots: Iterable[Snapshot], path: Path, warn: Callable[[str], None]
+) -> dict[str, CuratedTable]:
+    """``own`` (read from ``path``) extended with the shipped names for codes it does not name.
 
     Only dictionaries and codes the snapshots have are taken, and never a name ``own`` already
-    gives to another code of the same dictionary.
+    gives to another code of the same dictionary: ``warn`` names both when that happens.
     """
     known = _known(snapshots)
     merged = {table: entries for table, entries in own.items()}
     for table, entries in load_curated(BUILTIN).items():
         mine = merged.get(table, CuratedTable(entries.line))
         taken = {n.name for n in mine.values()}
+        for code, shipped in entries.items():
+            if code in known.get(table, ()) and code not in mine and shipped.name in taken:
+                holder = next(c for c, n in mine.items() if n.name == shipped.name)
+                warn(
+                    f"{path}:{mine[holder].line}: {_table(table)} {holder!r} = {shipped.name} takes the name"
+                    f" dictgen ships for {code!r}, which gets a fallback name instead"
+                )
         extra = {
             c: n
             for c, n in entries.items()

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from dictgen.errors import DictgenError
 
+JOURNAL_FORMAT = 2  # each step names the sha256 it writes and the one it replaces
 LOCK_WAIT = 120.0  # seconds a second run waits for the first before giving up
 _TMP, _BAK = ".dictgen-tmp", ".dictgen-bak"
 _DEFERRED = {signal.SIGINT, signal.SIGTERM}
@@ -61,8 +62,9 @@ def journal_path(folder: Path) -> Path:
 @dataclass(frozen=True)
 class _Step:
     path: Path
-    data: bytes | None  # None: delete the file
-    existed: bool
+    new: str | None  # the sha256 this run writes; None: it deletes the file
+    old: str | None  # the sha256 of the file before; None: it did not exist
+    data: bytes | None = None  # the content to write (in the running process only)
 
 
 @contextlib.contextmanager
@@ -132,7 +134,7 @@ def write_files(files: Mapping[Path, bytes | None], journal_dir: Path) -> list[P
         _write_journal(journal, steps, made)
         for step in steps:
             current = step.path
-            if step.data is not None:
+            if step.data is not None:  # None: a deletion
                 _stage(temp_name(step.path), step.data)
         for step in steps:
             current = step.path
@@ -166,7 +168,11 @@ def _step(item: tuple[Path, bytes | None]) -> _Step | None:
     old = read_or_none(path)
     if old == data:
         return None
-    return _Step(path, data, old is not None)
+    return _Step(path, _sha256(data), _sha256(old), data)
+
+
+def _sha256(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 def read_or_none(path: Path) -> bytes | None:
@@ -208,36 +214,46 @@ def _stage(tmp: Path, data: bytes) -> None:
 def _apply(step: _Step) -> None:
     """Keep the old file as a hard-linked backup, then put the new content (or nothing) in place."""
     backup = backup_name(step.path)
-    if step.existed:
+    if step.old is not None:
         backup.unlink(missing_ok=True)
         os.link(step.path, backup, follow_symlinks=False)
-    if step.data is None:
+    if step.new is None:
         step.path.unlink(missing_ok=True)
     else:
         os.replace(temp_name(step.path), step.path)
 
 
-def _undo(steps: list[_Step], made: list[Path]) -> None:
+def _undo(steps: list[_Step], made: list[Path]) -> list[Path]:
+    """Put each file back as it was, but only while it holds exactly what this set left there
+    (its new content, or nothing for a deletion); return the files kept because they changed since."""
+    kept = []
     for step in reversed(steps):
         backup = backup_name(step.path)
-        if step.existed and backup.exists():
-            if step.path.exists() and os.path.samefile(backup, step.path):
+        current = _sha256(read_or_none(step.path))
+        ours = current == step.new or current == step.old
+        saved = step.old is not None and _sha256(read_or_none(backup)) == step.old
+        if saved and ours:
+            if current is not None and os.path.samefile(backup, step.path):
                 backup.unlink()  # killed between the link and the rename: nothing to restore
             else:
                 os.replace(backup, step.path)
-        elif not step.existed and step.data is not None and not temp_name(step.path).exists():
-            step.path.unlink(missing_ok=True)  # created by this run (its staged file is gone)
+        elif step.old is None and current is not None and current == step.new:
+            step.path.unlink()  # created by this set, and still exactly as it wrote it
+        elif not ours:
+            kept.append(step.path)  # changed since (a checkout, a pull, a hand edit): not ours to undo
+        if saved and not ours:
+            backup.unlink(missing_ok=True)
         temp_name(step.path).unlink(missing_ok=True)
     for folder in reversed(made):
         with contextlib.suppress(OSError):
             folder.rmdir()
+    return kept
 
 
 def _write_journal(journal: Path, steps: list[_Step], made: list[Path]) -> None:
     doc = {
-        "steps": [
-            {"path": str(s.path.absolute()), "delete": s.data is None, "existed": s.existed} for s in steps
-        ],
+        "format": JOURNAL_FORMAT,
+        "steps": [{"path": str(s.path.absolute()), "new": s.new, "old": s.old} for s in steps],
         "made": [str(folder.absolute()) for folder in made],
     }
     journal.parent.mkdir(parents=True, exist_ok=True)
@@ -257,14 +273,14 @@ def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
     journal = journal_path(journal_dir)
     try:
         doc = json.loads(journal.read_text(encoding="utf-8"))
-        steps = [
-            _Step(Path(s["path"]), None if s["delete"] else b"", bool(s["existed"])) for s in doc["steps"]
-        ]
+        if doc.get("format") != JOURNAL_FORMAT:
+            return _retire(journal, journal_dir, "written by another version of dictgen")
+        steps = [_Step(Path(s["path"]), _digest(s["new"]), _digest(s["old"])) for s in doc["steps"]]
         made = [Path(folder) for folder in doc["made"]]
     except FileNotFoundError:
         temp_name(journal).unlink(missing_ok=True)
         return False
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DictgenError(str(journal), f"unreadable journal of an interrupted run: {exc}") from None
     allowed = [root.resolve() for root in (journal_dir, *roots)]
     for path in [s.path for s in steps] + made:
@@ -272,7 +288,25 @@ def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
         if not any(real != root and real.is_relative_to(root) for root in allowed):
             raise DictgenError(str(journal), f"refusing a journal entry outside {journal_dir}: {str(path)!r}")
     with _signals_blocked():
-        _undo(steps, made)
+        kept = _undo(steps, made)
         journal.unlink()
-    sys.stderr.write(f"rolled back an interrupted write ({len(steps)} file(s)): {journal_dir}\n")
+    for path in kept:
+        sys.stderr.write(f"kept {path}: changed since an interrupted run wrote it, so not rolled back\n")
+    undone = len(steps) - len(kept)
+    sys.stderr.write(f"rolled back an interrupted write ({undone} file(s)): {journal_dir}\n")
+    return True
+
+
+def _digest(value: object) -> str | None:
+    if value is None or (isinstance(value, str) and len(value) == 64):
+        return value
+    raise ValueError(f"not a sha256 digest: {value!r}")
+
+
+def _retire(journal: Path, folder: Path, why: str) -> bool:
+    """Set aside a journal that cannot be trusted to describe the tree: nothing is rolled back."""
+    journal.unlink()
+    sys.stderr.write(
+        f"retired the journal of an interrupted write to {folder} ({why}): nothing rolled back\n"
+    )
     return True

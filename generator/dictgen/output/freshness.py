@@ -16,7 +16,9 @@ import json
 import os
 import sys
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from dictgen.config import Settings
 from dictgen.errors import DictgenError
@@ -32,7 +34,11 @@ _LIBRARIES = ("black", "jinja2", "pypinyin")
 
 def inputs_key(settings: Settings) -> str | None:
     """The digest of everything a render of ``settings`` reads; None when some input cannot be read."""
-    digest = hashlib.sha256(repr(settings).encode("utf-8", "surrogatepass"))
+    # Every path as the absolute one it names: a render relates paths to each other (the docs
+    # target links the changelog from the output folder), so it depends on where they really are.
+    paths = {name: value for name, value in vars(settings).items() if isinstance(value, Path)}
+    where: dict[str, Any] = {name: Path(os.path.abspath(value)) for name, value in paths.items()}
+    digest = hashlib.sha256(repr(replace(settings, **where)).encode("utf-8", "surrogatepass"))
     folders = [
         settings.snapshots,
         PACKAGE,
@@ -55,14 +61,14 @@ def inputs_key(settings: Settings) -> str | None:
 
 
 def _files(folder: Path) -> list[Path]:
-    """Every regular file below ``folder`` but bytecode, in a stable order. A linked folder (which
-    Jinja would follow and this walk would not) means no key."""
+    """Every regular file below ``folder`` but Python bytecode (``*.pyc``), in a stable order. A
+    linked folder (which Jinja would follow and this walk would not) means no key."""
     found = []
     for root, dirs, names in os.walk(folder):
         if any(Path(root, d).is_symlink() for d in dirs):
             raise OSError(f"{root}: a linked folder")
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        found += [Path(root, n) for n in sorted(names) if Path(root, n).is_file()]
+        dirs[:] = sorted(dirs)  # no folder is exempt for its name: Jinja reads any of them
+        found += [Path(root, n) for n in sorted(names) if Path(root, n).is_file() and not n.endswith(".pyc")]
     return found
 
 

@@ -68,6 +68,8 @@ def _refuse_unsafe(request: Request) -> None:
         raise DictgenError(str(dest), "is a symbolic link: refusing to write through it")
     if dest.exists() and not dest.is_dir():
         raise DictgenError(str(dest), "exists and is not a folder")
+    if ".git" in dest.resolve().parts:
+        raise DictgenError(str(dest), "is inside a .git folder: refusing to write there")
 
 
 def _source(request: Request) -> tuple[dict[str, bytes], tuple[tuple[Version, str], ...]]:

@@ -1,0 +1,85 @@
+"""Recovery after a real kill -9 undoes only what the crashed run wrote.
+
+Each test kills dictgen with strace at an exact rename(2) of its write set, then changes the tree
+under the journal the way a user does (git checkout, git clean, a pull, a hand edit), then runs
+dictgen again: every file the crashed run did not leave as it wrote it must be kept.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dictgen.output.atomic import journal_path
+from tests.support.helpers import sample_result, write_snapshot
+from tests.test_crash import _at_rename, _dictgen, _project
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _repository(tmp_path: Path) -> Path:
+    project = _project(tmp_path / "project")
+    assert _dictgen(project, "generate").returncode == 0
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "generated")
+    return project
+
+
+def _response(folder: Path, label: str) -> Path:
+    result = sample_result()
+    result["seatClass"]["data"]["99"] = label  # an added code: the next minor version, 1.1.0
+    path = folder / f"response-{label}.json"
+    path.write_text(json.dumps({"reason": "success", "result": result, "error_code": 0}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("when", [2, 3])
+def test_a_discarded_import_then_a_colleagues_snapshot_is_kept(tmp_path: Path, when: int) -> None:
+    project = _repository(tmp_path)
+    killed = _dictgen(project, "import", str(_response(tmp_path, "mine")), prefix=_at_rename("KILL", when))
+    assert killed.returncode in (-9, 137), killed.stderr
+    assert journal_path(project / "snapshots").exists()
+    # The user throws the half-import away and pulls a colleague's 1.1.0 (other bytes).
+    _git(project, "clean", "-qfdx", "snapshots")
+    _git(project, "checkout", "--", "snapshots")
+    theirs = write_snapshot(
+        project / "snapshots", "1.1.0", json.loads(_response(tmp_path, "theirs").read_text())["result"]
+    )
+    changelog = b"# their changelog\n"
+    (project / "snapshots" / "CHANGELOG.md").write_bytes(changelog)
+    colleague = theirs.read_bytes()
+    again = _dictgen(project, "generate")
+    assert theirs.read_bytes() == colleague, again.stderr
+    assert (project / "snapshots" / "CHANGELOG.md").exists()
+    assert not journal_path(project / "snapshots").exists()
+    assert f"kept {theirs}" in again.stderr or when == 2  # at rename 2 the snapshot was not yet written
+
+
+@pytest.mark.parametrize("when", [3, 7])
+def test_a_generate_killed_then_checked_out_keeps_the_checkout(tmp_path: Path, when: int) -> None:
+    project = _repository(tmp_path)
+    write_snapshot(project / "snapshots", "2.0.0", {"seats": {"msg": "m", "data": {"1": "硬座"}}})
+    killed = _dictgen(project, "generate", prefix=_at_rename("KILL", when))
+    assert killed.returncode in (-9, 137), killed.stderr
+    # The user puts the committed output back by hand, and edits one generated file on top.
+    _git(project, "checkout", "--", "generated")
+    edited = project / "generated" / "sql" / "sqlite.sql"
+    edited.write_bytes(edited.read_bytes() + b"-- mine\n")
+    (project / "snapshots" / "2.0.0.json").unlink()
+    again = _dictgen(project, "check")
+    assert again.returncode == 1 and "interrupted: generated" in again.stdout
+    fixed = _dictgen(project, "generate")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "rolled back an interrupted write" in fixed.stderr
+    assert _dictgen(project, "check").returncode == 0

@@ -1,0 +1,52 @@
+"""A closed pipe is the reader's choice, and a vendored copy never goes inside .git."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.helpers import ROOT, dictgen
+
+
+def _project(tmp_path: Path) -> Path:
+    for name in ("snapshots", "names.toml", "pyproject.toml"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("*.md"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    assert dictgen("generate", cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+def test_a_reader_that_closes_the_pipe_gets_no_error_line(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "generated" / "sql" / "sqlite.sql").write_text("-- edited\n", encoding="utf-8")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before dictgen writes its first line, as after `| head -1`
+    try:
+        check = subprocess.run(
+            [sys.executable, "-m", "dictgen", "check"],
+            cwd=project,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert check.returncode == 141, check.stderr
+    assert "error" not in check.stderr and "Broken pipe" not in check.stderr
+
+
+def test_vendor_refuses_a_destination_inside_dot_git(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / ".git").mkdir()
+    result = dictgen("vendor", ".git/vend", "--target", "python", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr == "error: .git/vend: is inside a .git folder: refusing to write there\n"
+    assert not (project / ".git" / "vend").exists()
