@@ -18,7 +18,7 @@ import pytest
 from dictgen.errors import DictgenError
 from dictgen.upstream import fetch as fetch_module
 from dictgen.upstream.fetch import Request, fetch
-from tests.support.helpers import sample_result, write_snapshot
+from tests.support.helpers import sample_result, tree, write_snapshot
 from tests.support.httpserver import KEY, Reply, Server, assert_no_key, ok_body, run_fetch, serving
 
 OTHER = "OTHER-s3cret-77"  # a key given in --url: never shown either
@@ -266,3 +266,18 @@ def test_a_disguised_key_in_a_server_reason_is_redacted(
     assert proc.returncode == 2 and "Juhe error 209901: bad key *** given" in proc.stderr, proc.stderr
     shown = unicodedata.normalize("NFKC", "".join(proc.stderr.split()))
     assert KEY.lower() not in shown.lower()
+
+
+@pytest.mark.parametrize(
+    "spelling", ["\u200b".join(KEY), _fullwidth(KEY), "\t".join(KEY)], ids=["zwsp", "fullwidth", "tabs"]
+)
+def test_a_disguised_key_in_the_dictionary_is_never_recorded(
+    server: Server, tmp_path: Path, spelling: str
+) -> None:
+    result = sample_result()
+    result["seatClass"]["data"]["91"] = f"key {spelling}"
+    server.serve(Reply(ok_body(result)))
+    before = tree(tmp_path)
+    proc = run_fetch(tmp_path, server.url, "--retries", "0")
+    assert proc.returncode == 2 and "the response contains the API key; refusing to record it" in proc.stderr
+    assert tree(tmp_path) == before

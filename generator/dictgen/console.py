@@ -24,11 +24,13 @@ class Redactor:
         self._pattern = re.compile("|".join(spellings), re.IGNORECASE) if spellings else None
 
     def __call__(self, text: str) -> str:
-        return redact_shown(self._pattern, text) if self._pattern else text
+        return redact_shown(self._pattern, text, spaced=False) if self._pattern else text
 
     def found_in(self, text: str) -> bool:
-        """True when any spelling of a secret occurs in ``text``."""
-        return bool(self._pattern and self._pattern.search(text))
+        """True when any spelling of a secret occurs in ``text``, as shown or as it is."""
+        return bool(
+            self._pattern and (self._pattern.search(text) or self._pattern.search(_as_shown(text)[0]))
+        )
 
     def error(self, exc: DictgenError) -> DictgenError:
         """The same error with every secret removed from its text."""
@@ -46,11 +48,12 @@ def _spellings(secret: str) -> str:
     return "".join(parts)
 
 
-def redact_shown(pattern: re.Pattern[str], text: str, group: int = 0) -> str:
+def redact_shown(pattern: re.Pattern[str], text: str, group: int = 0, spaced: bool = True) -> str:
     """``text`` with each match of ``pattern`` (its ``group``) replaced by ***, matched in the text
     as a reader sees it: invisible characters dropped and NFKC applied (fullwidth letters are
-    letters), so that zero-width spaces between its letters do not hide a key."""
-    folded, origin = _as_shown(text)
+    letters), so that zero-width spaces between its letters do not hide a key. Without ``spaced``,
+    tabs and line breaks go too (they show as blanks in a one-line message)."""
+    folded, origin = _as_shown(text, spaced)
     spans = [
         (origin[m.start(group)], origin[m.end(group) - 1] + 1)
         for m in pattern.finditer(folded)
@@ -64,15 +67,16 @@ def redact_shown(pattern: re.Pattern[str], text: str, group: int = 0) -> str:
     return "".join(out) + text[last:]
 
 
-def _as_shown(text: str) -> tuple[str, list[int]]:
-    """``text`` without invisible characters and in NFKC, and for each of its characters the index
-    of the character of ``text`` it comes from."""
+def _as_shown(text: str, spaced: bool = False) -> tuple[str, list[int]]:
+    """``text`` without invisible characters (but tabs and line breaks, when ``spaced``) and in NFKC,
+    and for each of its characters the index of the character of ``text`` it comes from."""
     if text.isascii() and text.isprintable():
         return text, list(range(len(text)))
+    kept = "\n\t" if spaced else ""
     chars: list[str] = []
     origin: list[int] = []
     for index, ch in enumerate(text):
-        shown = "" if needs_escape(ch) and ch not in "\n\t" else unicodedata.normalize("NFKC", ch)
+        shown = "" if needs_escape(ch) and ch not in kept else unicodedata.normalize("NFKC", ch)
         chars.append(shown)
         origin += [index] * len(shown)
     return "".join(chars), origin

@@ -223,31 +223,31 @@ def _apply(step: _Step) -> None:
         os.replace(temp_name(step.path), step.path)
 
 
-def _undo(steps: list[_Step], made: list[Path]) -> list[Path]:
+def _undo(steps: list[_Step], made: list[Path]) -> tuple[int, list[Path]]:
     """Put each file back as it was, but only while it holds exactly what this set left there
-    (its new content, or nothing for a deletion); return the files kept because they changed since."""
-    kept = []
+    (its new content, or nothing for a deletion). Return how many files were put back, and the
+    files left as they are because they changed since."""
+    undone, kept = 0, []
     for step in reversed(steps):
         backup = backup_name(step.path)
         current = _sha256(read_or_none(step.path))
         ours = current == step.new or current == step.old
         saved = step.old is not None and _sha256(read_or_none(backup)) == step.old
-        if saved and ours:
-            if current is not None and os.path.samefile(backup, step.path):
-                backup.unlink()  # killed between the link and the rename: nothing to restore
-            else:
-                os.replace(backup, step.path)
+        if saved and ours and current != step.old:
+            os.replace(backup, step.path)
+            undone += 1
         elif step.old is None and current is not None and current == step.new:
             step.path.unlink()  # created by this set, and still exactly as it wrote it
-        elif not ours:
+            undone += 1
+        elif not ours and current is not None:
             kept.append(step.path)  # changed since (a checkout, a pull, a hand edit): not ours to undo
-        if saved and not ours:
-            backup.unlink(missing_ok=True)
+        if saved:
+            backup.unlink(missing_ok=True)  # restored above, the same file, or no longer wanted
         temp_name(step.path).unlink(missing_ok=True)
     for folder in reversed(made):
         with contextlib.suppress(OSError):
             folder.rmdir()
-    return kept
+    return undone, kept
 
 
 def _write_journal(journal: Path, steps: list[_Step], made: list[Path]) -> None:
@@ -288,11 +288,10 @@ def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
         if not any(real != root and real.is_relative_to(root) for root in allowed):
             raise DictgenError(str(journal), f"refusing a journal entry outside {journal_dir}: {str(path)!r}")
     with _signals_blocked():
-        kept = _undo(steps, made)
+        undone, kept = _undo(steps, made)
         journal.unlink()
     for path in kept:
         sys.stderr.write(f"kept {path}: changed since an interrupted run wrote it, so not rolled back\n")
-    undone = len(steps) - len(kept)
     sys.stderr.write(f"rolled back an interrupted write ({undone} file(s)): {journal_dir}\n")
     return True
 

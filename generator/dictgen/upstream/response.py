@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,9 +79,22 @@ def decode_response(data: bytes, where: str, source: str, redact: Redactor | Non
             raise SnapshotError(where, problems)
     except DictgenError as exc:
         raise redact.error(exc) from None
-    if redact.found_in(json.dumps(result, ensure_ascii=False)):
+    if any(redact.found_in(text) for text in _texts(result)):
         raise FetchError(where, "the response contains the API key; refusing to record it")
     return Upstream(result, source, tips, dictionaries)
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """Every key and string value in a parsed JSON document, as the text it stands for."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
 
 
 def _warn(message: str) -> None:
