@@ -9,10 +9,12 @@ same size and time, a config option, a template, a template included from a fold
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,39 +84,37 @@ class UserChanges(RuleBasedStateMachine):
         text = PYPROJECT.format(snapshots=self.snapshots.as_posix(), prefix=prefix)
         (self.project / "pyproject.toml").write_text(text, encoding="utf-8")
 
-    def _settings(self) -> config.Settings:
-        """The settings as the command line finds them from the working folder."""
+    @contextlib.contextmanager
+    def _inside(self, fast: bool) -> Iterator[config.Settings]:
+        """The settings as the command line finds them from the working folder, while in it."""
+        here = os.getcwd()
         os.chdir(self.project / self.cwd)
-        return config.load(config.find(Path.cwd()), must_exist=True)
+        try:
+            with fast_paths(fast, self.cache):
+                yield config.load(config.find(Path.cwd()), must_exist=True)
+        finally:
+            os.chdir(here)
 
     def _generate(self, fast: bool) -> None:
-        with fast_paths(fast, self.cache):
-            pipeline.generate(self._settings())
+        with self._inside(fast) as found:
+            pipeline.generate(found)
 
     def _check(self, fast: bool) -> list[tuple[str, str]]:
-        with fast_paths(fast, self.cache):
-            return sorted((d.kind, d.path) for d in pipeline.check(self._settings()))
+        with self._inside(fast) as found:
+            return sorted((d.kind, d.path) for d in pipeline.check(found))
 
     @invariant()
     def fast_check_agrees_with_a_full_render(self) -> None:
-        here = Path.cwd()
-        try:
-            plain = self._check(fast=False)
-            fast = self._check(fast=True)  # a full render, or the plan remembered by an earlier check
-            assert bool(fast) == bool(plain), (fast, plain)
-            if fast:
-                assert fast == plain
-        finally:
-            os.chdir(here)
+        plain = self._check(fast=False)
+        fast = self._check(fast=True)  # a full render, or the plan remembered by an earlier check
+        assert bool(fast) == bool(plain), (fast, plain)
+        if fast:
+            assert fast == plain
 
     @rule(fast=st.booleans())
     def generate(self, fast: bool) -> None:
-        here = Path.cwd()
-        try:
-            self._generate(fast)
-            assert self._check(fast=False) == []
-        finally:
-            os.chdir(here)
+        self._generate(fast)
+        assert self._check(fast=False) == []
 
     @rule(index=st.integers(0, 50))
     def edit_a_generated_file_keeping_size_and_time(self, index: int) -> None:
@@ -174,13 +174,13 @@ UserChanges.TestCase.settings = settings(max_examples=10, stateful_step_count=6,
 TestUserChanges = pytest.mark.slow(UserChanges.TestCase)
 
 
-def test_the_project_tree_is_one_the_tool_accepts(tmp_path: Path) -> None:
+def test_the_project_tree_is_one_the_tool_accepts() -> None:
     """The machine's starting point renders and is up to date both ways."""
+    here = os.getcwd()
     machine = UserChanges()
-    here = Path.cwd()
     try:
         machine.fast_check_agrees_with_a_full_render()
         assert machine._check(fast=True) == [] and tree(machine.project / "generated")
     finally:
-        os.chdir(here)
         machine.teardown()
+    assert os.getcwd() == here

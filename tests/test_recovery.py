@@ -8,6 +8,7 @@ dictgen again: every file the crashed run did not leave as it wrote it must be k
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -83,3 +84,30 @@ def test_a_generate_killed_then_checked_out_keeps_the_checkout(tmp_path: Path, w
     assert fixed.returncode == 0, fixed.stderr
     assert "rolled back an interrupted write" in fixed.stderr
     assert _dictgen(project, "check").returncode == 0
+
+
+@pytest.mark.parametrize("when", [2, 4])
+def test_a_vendor_killed_then_cleaned_by_hand_touches_nothing_it_did_not_write(
+    tmp_path: Path, when: int
+) -> None:
+    project = _repository(tmp_path)
+    other = tmp_path / "other"
+    (other / ".git").mkdir(parents=True)
+    dest = other / "vendor" / "juhe"
+    assert _dictgen(project, "vendor", str(dest), "--target", "python").returncode == 0
+    record = (dest / "VENDORED.json").read_bytes()
+    write_snapshot(project / "snapshots", "2.0.0", {"seats": {"msg": "m", "data": {"1": "硬座"}}})
+    assert _dictgen(project, "generate").returncode == 0
+    killed = _dictgen(project, "vendor", str(dest), "--target", "python", prefix=_at_rename("KILL", when))
+    assert killed.returncode in (-9, 137), killed.stderr
+    # The other repository throws the half-written copy away and puts its own files there.
+    shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    (dest / "VENDORED.json").write_bytes(record)
+    (dest / "mine.txt").write_text("mine\n", encoding="utf-8")
+    again = _dictgen(project, "vendor", str(dest), "--target", "python")
+    assert again.returncode == 0, again.stderr
+    assert (dest / "mine.txt").read_text(encoding="utf-8") == "mine\n"
+    assert not journal_path(dest).exists()
+    checked = _dictgen(other, "check", "--vendored", str(dest))
+    assert checked.returncode == 1 and checked.stdout.splitlines() == [f"unexpected: {dest / 'mine.txt'}"]
