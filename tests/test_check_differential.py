@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from dictgen import config, pipeline
-from tests.support.helpers import ROOT, fast_paths, sample_result, tree, write_snapshot
+from tests.support.helpers import ROOT, fast_paths, git, sample_result, tree, write_snapshot
 
 PYPROJECT = """[tool.dictgen]
 snapshots = "{snapshots}"
@@ -33,15 +32,6 @@ targets = ["python", "sql", "docs"]
 prefix = "{prefix}"
 """
 INCLUDE = '{% include "__pycache__/note.md.j2" %}'
-
-
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
 
 
 class UserChanges(RuleBasedStateMachine):
@@ -66,13 +56,13 @@ class UserChanges(RuleBasedStateMachine):
         self.cwd = Path(".")
         self.version = 0
         self._generate(fast=False)
-        _git(self.project, "init", "-q", "-b", "main")
-        _git(self.project, "add", "-A")
-        _git(self.project, "commit", "-qm", "main")
-        _git(self.project, "checkout", "-qb", "other")
+        git(self.project, "init", "-q", "-b", "main")
+        git(self.project, "add", "-A")
+        git(self.project, "commit", "-qm", "main")
+        git(self.project, "checkout", "-qb", "other")
         (self.project / "generated" / "sql" / "sqlite.sql").write_text("-- other branch\n", encoding="utf-8")
-        _git(self.project, "commit", "-qam", "other")
-        _git(self.project, "checkout", "-q", "main")
+        git(self.project, "commit", "-qam", "other")
+        git(self.project, "checkout", "-q", "main")
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -167,7 +157,7 @@ class UserChanges(RuleBasedStateMachine):
 
     @rule(branch=st.sampled_from(["main", "other"]))
     def switch_the_git_branch(self, branch: str) -> None:
-        _git(self.project, "checkout", "-qf", branch)
+        git(self.project, "checkout", "-qf", branch)
 
 
 UserChanges.TestCase.settings = settings(max_examples=10, stateful_step_count=6, deadline=None)

@@ -16,21 +16,11 @@ from pathlib import Path
 import pytest
 
 from dictgen.output.atomic import journal_path
-from tests.support.helpers import ROOT, sample_result, tree, write_snapshot
+from tests.support.helpers import copy_project, sample_result, tree, write_snapshot
 
 STRACE = shutil.which("strace") or "strace"
 # The write of the shipped snapshot renames the journal, then 11 files (manifest last).
 RENAMES = 12
-
-
-def _project(tmp_path: Path) -> Path:
-    for name in ("snapshots", "names.toml", "pyproject.toml"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("*.md"))
-        else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
 
 
 def _dictgen(
@@ -72,7 +62,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("when", [2, 6, RENAMES])
 def test_kill_9_mid_write_is_rolled_back_by_the_next_run(tmp_path: Path, when: int) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     assert _dictgen(project, "generate").returncode == 0
     before = tree(project / "generated")
     _changed_upstream(project)
@@ -94,7 +84,7 @@ def test_kill_9_mid_write_is_rolled_back_by_the_next_run(tmp_path: Path, when: i
 def test_a_signal_mid_write_rolls_back_and_exits_128_plus_n(
     tmp_path: Path, signal_name: str, code: int
 ) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     assert _dictgen(project, "generate").returncode == 0
     before = tree(project / "generated")
     changelog = (project / "snapshots" / "CHANGELOG.md").read_bytes()
@@ -111,7 +101,7 @@ def _limit_file_size(limit: int) -> None:
 
 
 def test_file_size_limit_leaves_nothing_behind(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     # No generated/ yet: every folder is new. 4 KiB is less than the Python module needs.
     failed = _dictgen(project, "generate", preexec_fn=lambda: _limit_file_size(4096))
     assert failed.returncode == 2, failed.stderr
@@ -134,7 +124,7 @@ def test_full_disk_leaves_the_previous_output(tmp_path: Path) -> None:
     mount.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], check=True)
     try:
-        project = _project(mount)
+        project = copy_project(mount)
         assert _dictgen(project, "generate").returncode == 0
         before = tree(project / "generated")
         filler = project / "filler"

@@ -9,31 +9,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from dictgen.output.atomic import journal_path
-from tests.support.helpers import sample_result, write_snapshot
-from tests.test_crash import _at_rename, _dictgen, _project
-
-
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-    )
+from tests.support.helpers import copy_project, git, sample_result, write_snapshot
+from tests.test_crash import _at_rename, _dictgen
 
 
 def _repository(tmp_path: Path) -> Path:
-    project = _project(tmp_path / "project")
+    (tmp_path / "project").mkdir()
+    project = copy_project(tmp_path / "project")
     assert _dictgen(project, "generate").returncode == 0
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-qm", "generated")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "generated")
     return project
 
 
@@ -52,8 +43,8 @@ def test_a_discarded_import_then_a_colleagues_snapshot_is_kept(tmp_path: Path, w
     assert killed.returncode in (-9, 137), killed.stderr
     assert journal_path(project / "snapshots").exists()
     # The user throws the half-import away and pulls a colleague's 1.1.0 (other bytes).
-    _git(project, "clean", "-qfdx", "snapshots")
-    _git(project, "checkout", "--", "snapshots")
+    git(project, "clean", "-qfdx", "snapshots")
+    git(project, "checkout", "--", "snapshots")
     theirs = write_snapshot(
         project / "snapshots", "1.1.0", json.loads(_response(tmp_path, "theirs").read_text())["result"]
     )
@@ -74,7 +65,7 @@ def test_a_generate_killed_then_checked_out_keeps_the_checkout(tmp_path: Path, w
     killed = _dictgen(project, "generate", prefix=_at_rename("KILL", when))
     assert killed.returncode in (-9, 137), killed.stderr
     # The user puts the committed output back by hand, and edits one generated file on top.
-    _git(project, "checkout", "--", "generated")
+    git(project, "checkout", "--", "generated")
     edited = project / "generated" / "sql" / "sqlite.sql"
     edited.write_bytes(edited.read_bytes() + b"-- mine\n")
     (project / "snapshots" / "2.0.0.json").unlink()

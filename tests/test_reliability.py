@@ -17,8 +17,8 @@ import pytest
 
 from dictgen.output.atomic import JOURNAL_FORMAT, journal_path
 from tests.conftest import Run
-from tests.support.helpers import sample_result, tree
-from tests.test_crash import _dictgen, _project, at_rename
+from tests.support.helpers import copy_project, sample_result, tree
+from tests.test_crash import _dictgen, at_rename
 
 PY = Path("generated/python/juhe_grabticket")
 
@@ -65,7 +65,7 @@ def _line_with(stream: IO[str], text: str) -> str:
 
 
 def test_two_imports_at_once_record_one_after_the_other(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     first = _response(project, "a.json", _changed("软座 甲"))
     second = _response(project, "b.json", _changed("软座 乙"))
     # The first run stops itself (SIGSTOP) at its first rename, inside its locked write phase, and
@@ -115,7 +115,7 @@ def _blank_labels() -> dict[str, Any]:
 
 @pytest.mark.parametrize("glitch", [dict, _only_tips, _one_dictionary, _blank_labels])
 def test_an_upstream_glitch_is_refused_unless_allowed(tmp_path: Path, glitch: Any) -> None:
-    project = _project(tmp_path)
+    project = copy_project(tmp_path)
     path = _response(project, "glitch.json", glitch())
     before = tree(project / "snapshots")
     for extra in ((), ("--check",)):

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.helpers import ROOT, dictgen
+from tests.support.helpers import copy_project, dictgen
 
 
 def _project(tmp_path: Path) -> Path:
-    for name in ("snapshots", "names.toml", "pyproject.toml"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("*.md"))
-        else:
-            shutil.copy(source, tmp_path / name)
-    assert dictgen("generate", cwd=tmp_path).returncode == 0
+    assert dictgen("generate", cwd=copy_project(tmp_path)).returncode == 0
     return tmp_path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,3 +99,24 @@ def planned(settings: Settings) -> dict[str, bytes]:
     return {
         p.relative_to(settings.out).as_posix(): d for p, d in files.items() if p.is_relative_to(settings.out)
     }
+
+
+def copy_project(folder: Path) -> Path:
+    """A copy of this project's inputs (snapshots, names.toml, pyproject.toml) in ``folder``."""
+    for name in ("snapshots", "names.toml", "pyproject.toml"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("*.md"))
+        else:
+            shutil.copy(source, folder / name)
+    return folder
+
+
+def git(cwd: Path, *args: str) -> None:
+    """Run git in ``cwd`` as a throwaway identity."""
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
