@@ -18,7 +18,7 @@ import click
 
 from dictgen import __version__, choices, config, pipeline, show
 from dictgen.console import OUT, ReaderGone, Redactor, Terminated, silence_stdout
-from dictgen.errors import ConfigError, ConfigErrors, DictgenError, SnapshotError
+from dictgen.errors import DictgenError
 from dictgen.output.owned import Lines
 from dictgen.output.plan import describe
 from dictgen.targets import registry
@@ -32,11 +32,8 @@ READER_GONE = 141  # 128 + SIGPIPE, as a tool killed by the closed pipe exits (g
 
 
 def _fail(exc: DictgenError) -> None:
-    if isinstance(exc, SnapshotError) and (len(exc.problems) > 1 or isinstance(exc, ConfigErrors)):
-        for where, what in exc.lines():
-            OUT.error(where, what)
-    else:
-        OUT.error(exc.where, exc.what)
+    for where, what in exc.lines():
+        OUT.error(where, what)
 
 
 def handles_errors(func: Callable[..., int]) -> Callable[..., None]:
@@ -70,38 +67,7 @@ def _settings(**given: Any) -> config.Settings:
     if root.get("verbose"):
         found = "" if base.config.is_file() else " (not found: built-in defaults)"
         OUT.say(f"config: {base.config}{found}", err=True)
-    table: dict[str, Any] = {}
-    shown: dict[str, str] = {}
-    for setting in given.pop("option", None) or ():
-        name, equals, value = setting.partition("=")
-        target, dot, option = name.partition(".")
-        if not (equals and dot and option):
-            raise ConfigError("--option", f"{setting!r} is not TARGET.KEY=VALUE")
-        table.setdefault(target, {})[option] = _value(value)
-        shown[name] = f"--option {name}"
-    for target in registry().values():
-        for flat, option in target.flat.items():
-            if given.get(flat) is not None:
-                table.setdefault(target.name, {})[option] = given[flat]
-                shown[f"{target.name}.{option}"] = f"--{flat.replace('_', '-')}"
-    flats = {key for target in registry().values() for key in target.flat}
-    table |= {
-        k: list(v) if isinstance(v, tuple) else v
-        for k, v in given.items()
-        if v not in (None, ()) and k not in config.PATHS and k not in flats
-    }
-    paths = {k: v for k, v in given.items() if v is not None and k in config.PATHS}
-    return config.Reader(replace(base, **paths), Path(), "", _warning).read(table, shown)
-
-
-def _value(text: str) -> Any:
-    """An option's value as TOML reads it (``true``, ``3``), else the text itself (``enum``)."""
-    import tomllib
-
-    try:
-        return tomllib.loads(f"value = {text}")["value"]
-    except tomllib.TOMLDecodeError:
-        return text
+    return config.override(base, given, _warning)
 
 
 def _warning(message: str) -> None:

@@ -6,6 +6,7 @@ at once.
 
 from __future__ import annotations
 
+import tomllib
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -185,3 +186,39 @@ def _coerce(key: str, value: Any, base: Path) -> Any:
     if key == "max_entries":
         return value if type(value) is int and value > 0 else None
     return None
+
+
+def override(base: Settings, given: Mapping[str, Any], warn: Warn | None = None) -> Settings:
+    """``base`` overridden by command-line options: settings by name, ``option`` as a list of
+    ``TARGET.KEY=VALUE``, and each target's shorthand flags (``--sql-prefix``)."""
+    given = dict(given)
+    table: dict[str, Any] = {}
+    shown: dict[str, str] = {}
+    for setting in given.pop("option", None) or ():
+        name, equals, value = setting.partition("=")
+        target, dot, option = name.partition(".")
+        if not (equals and dot and option):
+            raise ConfigError("--option", f"{setting!r} is not TARGET.KEY=VALUE")
+        table.setdefault(target, {})[option] = _value(value)
+        shown[name] = f"--option {name}"
+    for target in registry().values():
+        for flat, option in target.flat.items():
+            value = given.pop(flat, None)
+            if value is not None:
+                table.setdefault(target.name, {})[option] = value
+                shown[f"{target.name}.{option}"] = f"--{flat.replace('_', '-')}"
+    paths = {k: v for k, v in given.items() if v is not None and k in PATHS}
+    table |= {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in given.items()
+        if v not in (None, ()) and k not in PATHS
+    }
+    return Reader(replace(base, **paths), Path(), "", warn).read(table, shown)
+
+
+def _value(text: str) -> Any:
+    """An option's value as TOML reads it (``true``, ``3``), else the text itself (``enum``)."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text

@@ -17,6 +17,10 @@ class DictgenError(Exception):
         self.where = where
         self.what = what
 
+    def lines(self) -> list[tuple[str, str]]:
+        """The (where, what) lines the command line prints for this error."""
+        return [(self.where, self.what)]
+
 
 class SnapshotError(DictgenError):
     """A snapshot or response failed validation; ``problems`` holds every (path, message)."""
@@ -27,7 +31,9 @@ class SnapshotError(DictgenError):
         super().__init__(where, text)
 
     def lines(self) -> list[tuple[str, str]]:
-        """One (where, what) per problem, as the command line prints them."""
+        """One (where, what) per problem, when there are several."""
+        if len(self.problems) <= 1:
+            return super().lines()
         return [(self.where, f"{path}: {message}") for path, message in self.problems]
 
 
