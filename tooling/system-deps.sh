@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, when a command is missing:
-# PostgreSQL server and psql, MariaDB server and client, the sqlite3 CLI, strace (fault injection).
+# PostgreSQL server and psql, MariaDB server and client, the sqlite3 CLI, strace (fault injection),
+# curl (the docs' quickstart downloads a response with it, from a loopback server).
 set -euo pipefail
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
@@ -13,6 +14,7 @@ have mariadb || missing+=(mariadb-client)
 have sqlite3 || missing+=(sqlite3)
 have runuser || missing+=(util-linux)
 have strace || missing+=(strace)
+have curl || missing+=(curl ca-certificates)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

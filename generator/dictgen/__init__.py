@@ -1,3 +1,3 @@
 """grabticket-dictgen: pinned Juhe grabTicket data dictionary -> generated constants."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,5 +1,5 @@
 """SQL seeds in real applications: positions, upgrades of tables made by dictgen 0.1's seeds, seeds that
-run in the caller's transaction (psql -1, a driver, the README's Alembic recipe), and MySQL keys that
+run in the caller's transaction (psql -1, a driver, the docs' Alembic recipe), and MySQL keys that
 come back as strings, on real SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from sqlalchemy import Engine, create_engine, event
 
 from dictgen.choices import DIALECTS, SQL_TRANSACTIONS, SqlTransaction
 from tests.support.dbservers import MariaDB, Postgres
+from tests.support.doc_blocks import parse
 from tests.support.helpers import ROOT, sample_result
-from tests.support.readme_blocks import parse
 from tests.support.sqldb import Db, MariaDb, PgDb, SqliteDb, State, as_text, by_key, databases
 from tests.targets.test_sql import Seed, _older, expected, render_seed, seed_of
 
@@ -33,7 +33,7 @@ LEGACY = Path(__file__).parent / "data" / "seeds-0.1.0"
 TRANSACTION = re.compile(r"^(BEGIN|START TRANSACTION|COMMIT|ROLLBACK)\b", re.MULTILINE)
 MYSQL_KEY = "VARCHAR(384) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL"
 DRIVERS = ("psycopg", "pymysql", "python")  # the ways of databases() that apply seeds through a driver
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "docs" / "targets" / "sql.md").read_text(encoding="utf-8")  # the SQL seeds page
 
 
 def legacy(version: str, dialect: str) -> str:
@@ -367,7 +367,7 @@ def test_mysql_codes_and_names_are_strings_compared_byte_for_byte(mariadb: Maria
             db.close()
 
 
-# --- the README's Alembic recipe ---------------------------------------------------------
+# --- the docs' Alembic recipe ---------------------------------------------------------
 
 
 def alembic_migration(folder: Path, seed: str) -> dict[str, Any]:
@@ -375,7 +375,7 @@ def alembic_migration(folder: Path, seed: str) -> dict[str, Any]:
     [block] = [b for b in parse(README) if b.lang == "python" and "from alembic import op" in b.text]
     (folder / "juhe_seed.sql").write_text(seed, encoding="utf-8")
     module: dict[str, Any] = {"__file__": str(folder / "0002_juhe_seed.py"), "__name__": "juhe_seed"}
-    exec(compile(block.text, "README.md", "exec"), module)
+    exec(compile(block.text, "docs/targets/sql.md", "exec"), module)
     return module
 
 

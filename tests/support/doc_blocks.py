@@ -1,4 +1,4 @@
-"""README.md's fenced blocks: their markers, their commands and shown output, and `# ->` checks."""
+"""The fenced blocks of README.md and docs/: markers, commands and shown output, `# ->` checks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 FENCE = re.compile(r"^( *)```([\w-]*)\s*$")
 MARKER = re.compile(r"^<!-- readme-test: (\w+)\s*(.*?)\s*-->$")
-MARKERS = ("skip", "plant", "continue", "excerpt")
+MARKERS = ("skip", "plant", "continue", "excerpt", "fresh", "file")
 SHELLS = ("sh", "console")
 OUTPUTS = ("json", "text")  # right after a command block (blank lines between at most): what it prints
 GAP = "# …"  # a line of an excerpt that stands for lines of the file left out
@@ -27,11 +27,12 @@ class Block:
     text: str
     markers: tuple[tuple[str, str], ...] = ()
     output: Block | None = None
+    page: str = "README.md"
 
     @property
     def id(self) -> str:
-        """A test id: ``L22-sh``."""
-        return f"L{self.line}-{self.lang or 'plain'}"
+        """A test id: ``docs/ci.md:L22-sh``."""
+        return f"{self.page}:L{self.line}-{self.lang or 'plain'}"
 
     def marker(self, kind: str) -> str | None:
         """The argument of the ``kind`` marker before this block, or None without one."""
@@ -49,8 +50,8 @@ class Command:
     json: bool = False
 
 
-def parse(markdown: str) -> list[Block]:
-    """Every fenced block; a json or text block right after a command block becomes its output."""
+def parse(markdown: str, page: str = "README.md") -> list[Block]:
+    """Every fenced block of ``page``; a json or text block right after a command block becomes its output."""
     lines = markdown.splitlines()
     blocks: list[Block] = []
     prose: list[str] = []
@@ -64,7 +65,7 @@ def parse(markdown: str) -> list[Block]:
         indent, lang = opening.groups()
         end = lines.index(f"{indent}```", i + 1)
         block = Block(i + 1, lang, "".join(f"{line[len(indent):]}\n" for line in lines[i + 1 : end]))
-        block = replace(block, markers=markers(prose))
+        block = replace(block, markers=markers(prose), page=page)
         follows = blocks and blocks[-1].lang in SHELLS and not "".join(prose).strip()
         if lang in OUTPUTS and follows:
             blocks[-1] = replace(blocks[-1], output=block)
@@ -145,16 +146,16 @@ def _check(line, got, want):
             value = got()
         except expected:
             return
-        raise AssertionError(f"README line {line}: got {value!r}, expected {expected.__name__}")
+        raise AssertionError(f"line {line}: got {value!r}, expected {expected.__name__}")
     value = got()
-    assert repr(value) == repr(expected), f"README line {line}: got {value!r}, expected {expected!r}"
+    assert repr(value) == repr(expected), f"line {line}: got {value!r}, expected {expected!r}"
 
 """
 
 TS_CHECK = """
 function __check(line: number, got: unknown, want: unknown): void {
   if (typeof got !== typeof want || JSON.stringify(got) !== JSON.stringify(want)) {
-    throw new Error(`README line ${line}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+    throw new Error(`line ${line}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   }
 }
 """
@@ -169,9 +170,7 @@ def instrument_python(source: str, first: int) -> str:
         want = wanted.pop(stmt.end_lineno or 0, None)
         if want is None:
             continue
-        assert isinstance(
-            stmt, ast.Expr
-        ), f"README line {first + stmt.lineno - 1}: `# ->` after a non-expression"
+        assert isinstance(stmt, ast.Expr), f"line {first + stmt.lineno - 1}: `# ->` after a non-expression"
         got = ast.get_source_segment(source, stmt.value)
         start, end = stmt.lineno - 1, stmt.end_lineno or stmt.lineno
         lines[start:end] = [f"_check({first + start}, lambda: ({got}), lambda: ({want}))"]
@@ -182,7 +181,7 @@ def instrument_python(source: str, first: int) -> str:
 JS_CHECK = """
 function __check(line, got, want) {
   if (typeof got !== typeof want || JSON.stringify(got) !== JSON.stringify(want)) {
-    throw new Error(`README line ${line}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+    throw new Error(`line ${line}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   }
 }
 """

@@ -1,9 +1,10 @@
-"""The README's shell session: each command of a sh or console block, run in a scratch project.
+"""The docs' shell session: each command of a sh or console block, run in a scratch project.
 
-Most lines run in bash with the venv's ``dictgen`` first on PATH. ``dictgen fetch`` gets ``--url`` of
-a loopback server and the SQL clients a throwaway server (both from fixtures the test asks for). A few
-commands cannot run as written and are checked another way: ``make`` as a dry run, ``pip install``
-offline into a folder (a git URL: the folder it names), ``npm`` offline with the pinned compiler.
+Most lines run in bash with the venv's ``dictgen`` first on PATH. ``dictgen fetch`` and ``curl`` of
+the Juhe endpoint get a loopback server, and the SQL clients a throwaway server (both from fixtures
+the test asks for). A few commands cannot run as written and are checked another way: ``make`` as a
+dry run, ``pip install`` offline into a folder (a git URL: the folder it names), ``pipx install`` and
+``uv tool install`` by the URL they name (this release's tag), ``npm`` offline with the pinned compiler.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from pathlib import Path
 
 import pytest
 
+from dictgen import __version__
+from tests.support.doc_blocks import Block, Command, commands
 from tests.support.helpers import ROOT
 from tests.support.httpserver import KEY
-from tests.support.readme_blocks import Block, Command, commands
 from tests.support.tsc import find_tsc, link_typescript, npm
 
+JUHE = "http://v.juhe.cn/grabTicket/action/dataDictionary.php"
 BIN = Path(sys.executable).parent  # the venv's bin: dictgen, and pip with hatchling for offline builds
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
 # What `make -n -B TARGET` must print: what the README's comments say each target does, as commands.
@@ -58,7 +61,9 @@ class Ctx:
         self.cwd = self.root
         path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
         self.env = {**os.environ, "PATH": path, "HOME": str(home), "XDG_STATE_HOME": str(home / "state")}
-        self.env.update(NO_PROXY="*", no_proxy="*")
+        self.env.update(NO_PROXY="*", no_proxy="*", GIT_CONFIG_NOSYSTEM="1")
+        for who in ("AUTHOR", "COMMITTER"):
+            self.env.update({f"GIT_{who}_NAME": "Docs Reader", f"GIT_{who}_EMAIL": "reader@example.com"})
 
     def sh(self, text: str) -> subprocess.CompletedProcess[str]:
         """Run a command line in bash; stdout and stderr together, as a terminal shows them."""
@@ -82,7 +87,7 @@ def run_shell(ctx: Ctx, block: Block) -> None:
         if special is None:
             _run(ctx, command)
             continue
-        assert command.output is None and command.exit == 0, f"README line {command.line}: no output to show"
+        assert command.output is None and command.exit == 0, f"line {command.line}: no output to show"
         special(ctx, words)
 
 
@@ -90,10 +95,12 @@ def _run(ctx: Ctx, command: Command) -> None:
     text = command.text
     if "dictgen fetch" in text:  # never the real API: the loopback server, with a sentinel key
         text = text.replace("dictgen fetch", f"dictgen fetch --url {ctx.request.getfixturevalue('loopback')}")
+    if text.startswith("curl ") and JUHE in text:
+        text = text.replace(JUHE, ctx.request.getfixturevalue("loopback"))
     if re.match(r"(psql|mariadb) ", text):
         ctx.env.update(ctx.request.getfixturevalue("databases"))
     proc = ctx.sh(text)
-    where = f"README line {command.line}: {command.text}\n{proc.stdout}"
+    where = f"line {command.line}: {command.text}\n{proc.stdout}"
     assert proc.returncode == command.exit and KEY not in proc.stdout, where
     if command.json:
         assert json.loads(proc.stdout) == json.loads(command.output or ""), where
@@ -148,6 +155,13 @@ def _pip(ctx: Ctx, words: list[str]) -> None:
             )
 
 
+def _tool_install(ctx: Ctx, words: list[str]) -> None:
+    """``pipx install URL`` or ``uv tool install URL``: dictgen from git, pinned to this release's tag."""
+    args = words[2:] if words[0] == "pipx" else words[3:]
+    assert words[1:3] in (["install", args[0]], ["tool", "install"]), words
+    assert args == [f"git+https://github.com/OWNER/REPO@v{__version__}"], args
+
+
 def _npm(ctx: Ctx, words: list[str]) -> None:
     """npm offline: ``npm install`` in the package links the pinned compiler where it would install it."""
     find_tsc()
@@ -166,4 +180,6 @@ SPECIAL: dict[str, Callable[[Ctx, list[str]], None]] = {
     "make": _make,
     "pip": _pip,
     "npm": _npm,
+    "pipx": _tool_install,
+    "uv": _tool_install,
 }

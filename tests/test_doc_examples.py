@@ -1,15 +1,18 @@
-"""README.md runs: every fenced block is run or checked in a scratch copy of this project.
+"""The docs run: every fenced block of README.md and docs/ is run or checked in a scratch copy of this
+project (after a ``fresh`` marker: in a new empty git repository, as a user's own would be).
 
 Commands run with the venv's ``dictgen`` on PATH: ``dictgen fetch`` against a loopback server, the SQL
 clients against throwaway servers, npm offline, ``make`` as a dry run. Python, TypeScript and JavaScript
 examples run with their ``# ->`` values checked; JSON, TOML and YAML examples are compared with what
 they show. A marker right before a block, ``<!-- readme-test: KIND ARG -->``, plants a snapshot
 (``plant VERSION DICTIONARY CODE LABEL``), continues the previous block, names the file a block is an
-excerpt of, or skips the block, with a reason.
+excerpt of, writes the block to a file (``file PATH``), starts in a new repository (``fresh``), or
+skips the block, with a reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -27,10 +30,9 @@ import pytest
 import yaml
 
 from dictgen import config
+from dictgen.targets import registry
 from tests.support.dbservers import MariaDB, Postgres
-from tests.support.helpers import ROOT, sample_result, write_snapshot
-from tests.support.httpserver import Reply, ok_body, serving
-from tests.support.readme_blocks import (
+from tests.support.doc_blocks import (
     GAP,
     MARKERS,
     Block,
@@ -42,11 +44,15 @@ from tests.support.readme_blocks import (
     matches,
     parse,
 )
-from tests.support.readme_shell import BIN, Ctx, ok, run_shell
+from tests.support.doc_shell import BIN, Ctx, ok, run_shell
+from tests.support.helpers import ROOT, sample_result, write_snapshot
+from tests.support.httpserver import Reply, ok_body, serving
 from tests.support.tsc import MODES, NODE_MODULES, STRICT, find_tsc, run, run_tsc
 
-TEXT = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = parse(TEXT)
+PAGES = ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").rglob("*.md"))]
+TEXTS = {page: (ROOT / page).read_text(encoding="utf-8") for page in PAGES}
+BY_PAGE = {page: parse(text, page) for page, text in TEXTS.items()}
+BLOCKS = [block for blocks in BY_PAGE.values() for block in blocks]
 MAX_SKIPS = 5
 OPTION = re.compile(r"(?<![\w-])--(?:no-)?([a-z][\w-]*)")  # --no-x and --x are one option
 
@@ -102,7 +108,8 @@ def _chain(block: Block) -> list[Block]:
     """The block, after the blocks it continues."""
     if block.marker("continue") is None:
         return [block]
-    return [*_chain(BLOCKS[BLOCKS.index(block) - 1]), block]
+    blocks = BY_PAGE[block.page]
+    return [*_chain(blocks[blocks.index(block) - 1]), block]
 
 
 def _marks(block: Block) -> list[pytest.MarkDecorator]:
@@ -166,7 +173,9 @@ def _sql(ctx: Ctx, block: Block) -> None:
     named = re.search(r"dictionary = '(\w+)'", block.text)
     assert named is not None, "an SQL example should query one dictionary"
     want = sorted(f"{code}|{label}" for code, label in _newest(ctx.root)[named[1]]["data"].items())
-    for client in (["sqlite3", "app.db"], ["psql", "-At", "-d", "mydb"], ["mariadb", "-N", "-B", "mydb"]):
+    seeded = "".join(each.text for each in _chain(block))
+    clients = (["sqlite3", "app.db"], ["psql", "-At", "-d", "mydb"], ["mariadb", "-N", "-B", "mydb"])
+    for client in [c for c in clients if re.search(rf"^{c[0]} ", seeded, re.MULTILINE)]:
         proc = subprocess.run(
             client, input=block.text, cwd=ctx.cwd, env=ctx.env, capture_output=True, text=True, timeout=60
         )
@@ -175,7 +184,9 @@ def _sql(ctx: Ctx, block: Block) -> None:
 
 
 def _json(ctx: Ctx, block: Block) -> None:
-    """A snapshot, shown with … elisions: it must match snapshots/<version>.json."""
+    """A snapshot, shown with … elisions: it must match snapshots/<version>.json (an excerpt: the file)."""
+    if block.marker("excerpt") is not None:
+        return
     want = json.loads(block.text)
     assert isinstance(want, dict) and "version" in want, "JSON that is neither a snapshot nor shown output"
     got = json.loads((ctx.root / "snapshots" / f"{want['version']}.json").read_text(encoding="utf-8"))
@@ -243,23 +254,32 @@ RUNNERS: dict[str, Callable[[Ctx, Block], None]] = {
 @pytest.mark.parametrize(
     "block", [pytest.param(b, id=b.id, marks=_marks(b)) for b in BLOCKS if b.marker("skip") is None]
 )
-def test_readme_block(block: Block, base: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    ctx = Ctx(tmp_path / base.name, request)
-    shutil.copytree(base, ctx.root, symlinks=True)
-    for each in _chain(block):
+def test_doc_block(block: Block, base: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    chain = _chain(block)
+    ctx = Ctx(tmp_path / ("myapp" if chain[0].marker("fresh") is not None else base.name), request)
+    if chain[0].marker("fresh") is None:
+        shutil.copytree(base, ctx.root, symlinks=True)
+    else:  # a user's own repository: empty, under git
+        ok(["git", "init", "-q", str(ctx.root)], tmp_path, ctx.env)
+    for each in chain:
         for kind, arg in each.markers:
             if kind == "plant":
                 _plant(ctx.root, *shlex.split(arg))
             if kind == "excerpt":
                 text = (ROOT / arg).read_text(encoding="utf-8")
-                assert excerpt_pattern(each.text).search(text), f"README line {each.line}: not in {arg}"
+                assert excerpt_pattern(each.text).search(text), f"line {each.line}: not in {arg}"
+        if each.marker("file") is not None:  # what the following commands read
+            (ctx.cwd / str(each.marker("file"))).write_text(each.text, encoding="utf-8")
+            continue
         RUNNERS[each.lang](ctx, each)
 
 
 def test_every_block_runs_and_skips_are_few_and_explained() -> None:
     assert [b.id for b in BLOCKS if b.lang not in RUNNERS] == []
     found = [marker for b in BLOCKS for marker in b.markers]
-    written = re.findall(r"^\s*<!--\s*readme-test", TEXT, re.MULTILINE)
+    written = [
+        m for text in TEXTS.values() for m in re.findall(r"^\s*<!--\s*readme-test", text, re.MULTILINE)
+    ]
     assert len(found) == len(written), "a readme-test marker that is malformed or not right before a block"
     assert [kind for kind, _ in found if kind not in MARKERS] == []
     skips = [arg for kind, arg in found if kind == "skip"]
@@ -267,15 +287,29 @@ def test_every_block_runs_and_skips_are_few_and_explained() -> None:
     assert len(skips) <= MAX_SKIPS, f"{len(skips)} skipped blocks: run them instead"
 
 
-def test_the_command_table_lists_every_option_of_each_command() -> None:
-    section = TEXT.split("\n## Command line\n")[1].split("\n## ")[0]
-    table: dict[str, set[str]] = {}
-    previous: set[str] = set()
-    for row in re.findall(r"^\| `(.*?)(?<!\\)\|", section, re.MULTILINE):
-        options = set(OPTION.findall(row)) | (previous if "(same options)" in row else set())
-        table.setdefault(row.split()[0].strip("`"), set()).update(options)
-        previous = options
-    assert table and {command: help_options(command) for command in table} == table
+def test_the_configuration_reference_lists_every_key_with_its_default() -> None:
+    """Every [tool.dictgen] key and target option is a row of docs/configuration.md, with its default."""
+    rows = re.findall(r"^\|(.*)\|$", TEXTS["docs/configuration.md"], re.MULTILINE)
+    cells = [[cell.strip().strip("`") for cell in row.split("|")] for row in rows]
+    settings, defaults = {c[0]: c[1] for c in cells if len(c) == 3}, config.Settings()
+    for field in dataclasses.fields(config.Settings):
+        if field.name not in ("config", "options"):
+            assert field.name in settings, f"no row for {field.name}"
+            assert _default(getattr(defaults, field.name)) == settings[field.name], field.name
+    options = {(c[0], c[1]): c[2] for c in cells if len(c) == 4}
+    for target in registry().values():
+        for field in dataclasses.fields(target.options):
+            shown = options.get((f"[tool.dictgen.{target.name}]", field.name))
+            assert shown == _default(getattr(target.options(), field.name)), (target.name, field.name)
+
+
+def _default(value: object) -> str:
+    """A default as the table shows it: TOML, ``none`` for no value."""
+    if value is None:
+        return "none"
+    if isinstance(value, tuple):
+        value = list(value)
+    return json.dumps(value.as_posix() if isinstance(value, Path) else value, ensure_ascii=False)
 
 
 def test_the_block_helpers() -> None:
