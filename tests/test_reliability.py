@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -13,9 +12,11 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+import filelock
 import pytest
 
-from dictgen.output.atomic import JOURNAL_FORMAT, journal_path
+from dictgen.errors import DictgenError
+from dictgen.output.atomic import JOURNAL_FORMAT, journal_path, lock_path, locked
 from tests.conftest import Run
 from tests.support.helpers import copy_project, sample_result, tree
 from tests.test_crash import _dictgen, at_rename
@@ -37,20 +38,17 @@ def _changed(label: str) -> dict[str, Any]:
 
 
 def _wait_until_locked(folder: Path, holder: subprocess.Popen[str]) -> None:
-    """Return once another process holds the flock that dictgen takes on ``folder``."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        deadline = time.monotonic() + 60  # a hang guard only
-        while time.monotonic() < deadline:
-            assert holder.poll() is None, "the first import ended before it stopped at its first rename"
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            time.sleep(0.01)
-    finally:
-        os.close(fd)
+    """Return once another process holds the lock that dictgen takes on ``folder``."""
+    probe = filelock.FileLock(lock_path(folder))
+    deadline = time.monotonic() + 60  # a hang guard only
+    while time.monotonic() < deadline:
+        assert holder.poll() is None, "the first import ended before it stopped at its first rename"
+        try:
+            probe.acquire(timeout=0)
+        except filelock.Timeout:
+            return
+        probe.release()
+        time.sleep(0.01)
     raise AssertionError("the first import never took the lock")
 
 
@@ -95,6 +93,33 @@ def test_two_imports_at_once_record_one_after_the_other(tmp_path: Path) -> None:
     snapshots = sorted(p.name for p in (project / "snapshots").glob("*.json"))
     assert snapshots == ["1.0.0.json", "2.0.0.json", "3.0.0.json"]
     assert "3.0.0" in (project / "snapshots" / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+HOLD = """
+import sys
+from pathlib import Path
+from dictgen.output.atomic import locked
+with locked(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_held_lock_fails_in_one_line_and_leaves_the_folder_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "generated"
+    pipes: dict[str, Any] = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
+    with subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], **pipes) as holder:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(DictgenError) as refused, locked(folder, wait=0):
+            pass
+        holder.communicate("")
+    assert refused.value.lines() == [(folder.as_posix(), "another dictgen is still writing here")]
+    assert capsys.readouterr().err == f"waiting for another dictgen writing {folder.as_posix()}\n"
+    with locked(folder, wait=0):
+        assert list(folder.iterdir()) == []  # the lock file lives in the state folder, not here
+    assert not folder.exists()  # made for the lock, and removed again while empty
 
 
 def _only_tips() -> dict[str, Any]:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install the Node tools the tests use, pinned by tooling/typescript/package-lock.json: the
 # TypeScript compiler, TypeScript 5.8 (the oldest the generated package supports, and one that
-# still has moduleResolution node10), esbuild and marked, and ajv and json-schema-to-typescript
-# (which read the generated JSON Schema).
+# still has moduleResolution node10), esbuild and marked, and ajv, json-schema-to-typescript and
+# quicktype (which read the generated JSON Schema).
 # Node.js and npm come from Debian packages when missing; `npm ci` runs only when
 # node_modules is missing or was installed from a different lockfile.
 set -euo pipefail
@@ -31,7 +31,7 @@ tsc_oldest=node_modules/typescript-5.8/bin/tsc
 stamp=node_modules/.dictgen-lock.sha256
 wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -x "$tsc" ] || [ ! -x "$tsc_oldest" ] || [ ! -f node_modules/ajv/package.json ] ||
-  [ ! -f node_modules/json-schema-to-typescript/package.json ] ||
+  [ ! -f node_modules/json-schema-to-typescript/package.json ] || [ ! -f node_modules/quicktype/package.json ] ||
   [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$wanted" >"$stamp"

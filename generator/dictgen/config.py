@@ -67,7 +67,7 @@ def _has_table(pyproject: Path, shown: Path) -> bool:
     try:
         read = read_toml(pyproject, ConfigError, "cannot read")
     except ConfigError as exc:
-        raise ConfigError(str(shown), exc.what) from None
+        raise ConfigError(shown, exc.what) from None
     tool = read[0].get("tool") if read else None
     return isinstance(tool, dict) and "dictgen" in tool
 
@@ -82,12 +82,12 @@ def load(pyproject: Path = CONFIG, must_exist: bool = False, warn: Warn | None =
     read = read_toml(pyproject, ConfigError, "cannot read")
     if read is None:
         if must_exist:
-            raise ConfigError(str(pyproject), "config file not found")
+            raise ConfigError(pyproject, "config file not found")
         return defaults
     table = read[0].get("tool", {})
     table = table.get("dictgen", {}) if isinstance(table, dict) else None
     if not isinstance(table, dict):
-        raise ConfigError(str(pyproject), "[tool.dictgen] must be a table")
+        raise ConfigError(pyproject, "[tool.dictgen] must be a table")
     return Reader(defaults, base, f"{pyproject}: [tool.dictgen]", warn).read(table)
 
 

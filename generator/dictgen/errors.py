@@ -7,12 +7,15 @@ targets that write JSON share it, and may import this module.
 from __future__ import annotations
 
 import json
+from pathlib import PurePath
 
 
 class DictgenError(Exception):
-    """An expected failure, reported as ``error: <where>: <what>``."""
+    """An expected failure, reported as ``error: <where>: <what>``. A path ``where`` is shown with
+    ``/`` on every system, as the manifest and the docs write paths."""
 
-    def __init__(self, where: str, what: str) -> None:
+    def __init__(self, where: str | PurePath, what: str) -> None:
+        where = where.as_posix() if isinstance(where, PurePath) else where
         super().__init__(f"{where}: {what}")
         self.where = where
         self.what = what
@@ -25,7 +28,7 @@ class DictgenError(Exception):
 class SnapshotError(DictgenError):
     """A snapshot or response failed validation; ``problems`` holds every (path, message)."""
 
-    def __init__(self, where: str, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, where: str | PurePath, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         text = "; ".join(f"{path}: {msg}" if path else msg for path, msg in problems)
         super().__init__(where, text)

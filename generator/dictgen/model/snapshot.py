@@ -251,17 +251,17 @@ def load_snapshot(path: Path, warn: Warn = stderr_warning) -> Snapshot:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SnapshotError(str(path), [("", exc.strerror or str(exc))]) from None
+        raise SnapshotError(path, [("", exc.strerror or str(exc))]) from None
     return snapshot_from_doc(parse_json(data, str(path)), str(path), path.stem, warn)
 
 
 def load_snapshots(directory: Path, warn: Warn = stderr_warning) -> list[Snapshot]:
     """Load every ``<version>.json`` in ``directory``, oldest first."""
     if not directory.is_dir():
-        raise SnapshotError(str(directory), [("", "snapshot directory not found")])
+        raise SnapshotError(directory, [("", "snapshot directory not found")])
     snapshots = [load_snapshot(path, warn) for path in sorted(directory.glob("*.json"))]
     if not snapshots:
-        raise SnapshotError(str(directory), [("", "no snapshots (*.json) found")])
+        raise SnapshotError(directory, [("", "no snapshots (*.json) found")])
     return sorted(snapshots, key=lambda s: s.version)
 
 
@@ -271,7 +271,7 @@ def check_size(snapshots: Iterable[Snapshot], max_entries: int, folder: Path) ->
         count = sum(len(d.entries) for d in snap.dictionaries)
         if count > max_entries:
             limit = f"more than max_entries = {max_entries} (set it in [tool.dictgen] to allow more)"
-            raise SnapshotError(str(folder / f"{snap.version}.json"), [("", f"{count} entries, {limit}")])
+            raise SnapshotError(folder / f"{snap.version}.json", [("", f"{count} entries, {limit}")])
 
 
 def newest_per_major(snapshots: list[Snapshot]) -> list[Snapshot]:

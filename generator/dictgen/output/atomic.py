@@ -5,22 +5,24 @@ A run that dies (kill -9) leaves the journal behind; the next run that writes th
 finds it and rolls the set back before doing anything else, so a tree is never left half old,
 half new. SIGINT and SIGTERM roll back at once.
 
-Journals live in the user's state folder, keyed by the folder's absolute path, never in the
-tree: a journal committed to a repository, or carried along by a copy, cannot steer a rollback.
+Journals, and the lock files that serialise runs, live in the user's state folder, keyed by the
+folder's absolute path, never in the tree: a journal committed to a repository, or carried along
+by a copy, cannot steer a rollback, and ``git status`` stays clean.
+
+Nothing here is POSIX-only: the lock is ``filelock`` (flock, or LockFileEx on Windows), and flags
+or calls a system lacks are left out where the journal already covers what they guard.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import signal
 import stat
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,12 @@ JOURNAL_FORMAT = 2  # each step names the sha256 it writes and the one it replac
 LOCK_WAIT = 120.0  # seconds a second run waits for the first before giving up
 _TMP, _BAK = ".dictgen-tmp", ".dictgen-bak"
 _DEFERRED = {signal.SIGINT, signal.SIGTERM}
+# Flags that os.open lacks on some systems count as 0. Windows has no O_NOFOLLOW, O_NONBLOCK or
+# O_CLOEXEC, and needs O_BINARY, without which it turns LF into CRLF and stops reading at Ctrl-Z.
+_BINARY = getattr(os, "O_BINARY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_READ = os.O_RDONLY | _BINARY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY | _NOFOLLOW
 
 
 def temp_name(path: Path) -> Path:
@@ -59,6 +67,11 @@ def journal_path(folder: Path) -> Path:
     return user_folder("XDG_STATE_HOME", ".local/state") / "journals" / f"{key}.json"
 
 
+def lock_path(folder: Path) -> Path:
+    """The lock file of ``folder``, beside its journal: never in the tree, which it would dirty."""
+    return journal_path(folder).with_suffix(".lock")
+
+
 @dataclass(frozen=True)
 class _Step:
     path: Path
@@ -79,33 +92,52 @@ def locked(folder: Path, create: bool = True, wait: float = LOCK_WAIT) -> Iterat
         return
     try:
         made = _make_parents(folder)
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
     except OSError as exc:
-        raise DictgenError(str(folder), f"not a usable folder: {exc.strerror or exc}") from None
+        raise DictgenError(folder, f"not a usable folder: {exc.strerror or exc}") from None
     try:
-        deadline, told = time.monotonic() + wait, False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DictgenError(str(folder), "another dictgen is still writing here") from None
-                if not told:
-                    sys.stderr.write(f"waiting for another dictgen writing {folder}\n")
-                    told = True
-                time.sleep(0.05)
-        yield
+        with _held(folder, wait):
+            yield
     finally:
-        os.close(fd)
         for each in reversed(made):
             with contextlib.suppress(OSError):
                 each.rmdir()
 
 
 @contextlib.contextmanager
+def _held(folder: Path, wait: float) -> Iterator[None]:
+    """Hold the lock file of ``folder``: at once, or after saying so and waiting up to ``wait`` seconds."""
+    import filelock  # 50 ms: paid only by runs that write
+
+    path = lock_path(folder)
+    lock = filelock.FileLock(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            sys.stderr.write(f"waiting for another dictgen writing {folder.as_posix()}\n")
+            lock.acquire(timeout=wait, poll_interval=0.05)
+    except filelock.Timeout:  # before OSError: a Timeout is a TimeoutError
+        raise DictgenError(folder, "another dictgen is still writing here") from None
+    except OSError as exc:
+        raise DictgenError(path, f"cannot take the lock: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
 def _signals_blocked() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back while a rollback or commit must run to its end."""
+    """Hold SIGINT and SIGTERM back while a rollback or commit must run to its end.
+
+    Windows cannot hold signals back: there a Ctrl-C here leaves the journal, and the next run
+    finishes the rollback, as after a kill -9."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
     try:
         yield
@@ -145,7 +177,7 @@ def write_files(files: Mapping[Path, bytes | None], journal_dir: Path) -> list[P
             journal.unlink(missing_ok=True)
             temp_name(journal).unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise DictgenError(str(current), f"cannot write: {exc.strerror or exc}") from None
+            raise DictgenError(current, f"cannot write: {exc.strerror or exc}") from None
         raise
     with _signals_blocked():
         journal.unlink()  # the commit point: from here on the new set stands
@@ -179,7 +211,9 @@ def read_or_none(path: Path) -> bytes | None:
     """The bytes of ``path``, or None when it is not a regular file: missing, or a symbolic link (never
     followed: it could lead to any file, whose contents a diff would print), a folder, FIFO or device."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        if not _NOFOLLOW and os.path.islink(path):  # Windows: look first, as no flag refuses a link
+            return None
+        fd = os.open(path, _READ)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
     except OSError as exc:
@@ -205,7 +239,7 @@ def _make_parents(folder: Path) -> list[Path]:
 
 
 def _stage(tmp: Path, data: bytes) -> None:
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    fd = os.open(tmp, _WRITE, 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.chmod(tmp, 0o644)
@@ -259,7 +293,7 @@ def _write_journal(journal: Path, steps: list[_Step], made: list[Path]) -> None:
     journal.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_name(journal)
     _stage(tmp, json.dumps(doc, ensure_ascii=False).encode("utf-8"))
-    with open(tmp, "rb") as handle:
+    with open(tmp, "r+b") as handle:  # writable: Windows flushes no file opened to read
         os.fsync(handle.fileno())
     os.replace(tmp, journal)
 
@@ -281,18 +315,20 @@ def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
         temp_name(journal).unlink(missing_ok=True)
         return False
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DictgenError(str(journal), f"unreadable journal of an interrupted run: {exc}") from None
+        raise DictgenError(journal, f"unreadable journal of an interrupted run: {exc}") from None
     allowed = [root.resolve() for root in (journal_dir, *roots)]
     for path in [s.path for s in steps] + made:
         real = path.resolve()
         if not any(real != root and real.is_relative_to(root) for root in allowed):
-            raise DictgenError(str(journal), f"refusing a journal entry outside {journal_dir}: {str(path)!r}")
+            raise DictgenError(journal, f"refusing a journal entry outside {journal_dir}: {str(path)!r}")
     with _signals_blocked():
         undone, kept = _undo(steps, made)
         journal.unlink()
     for path in kept:
-        sys.stderr.write(f"kept {path}: changed since an interrupted run wrote it, so not rolled back\n")
-    sys.stderr.write(f"rolled back an interrupted write ({undone} file(s)): {journal_dir}\n")
+        sys.stderr.write(
+            f"kept {path.as_posix()}: changed since an interrupted run wrote it, so not rolled back\n"
+        )
+    sys.stderr.write(f"rolled back an interrupted write ({undone} file(s)): {journal_dir.as_posix()}\n")
     return True
 
 
@@ -306,6 +342,6 @@ def _retire(journal: Path, folder: Path, why: str) -> bool:
     """Set aside a journal that cannot be trusted to describe the tree: nothing is rolled back."""
     journal.unlink()
     sys.stderr.write(
-        f"retired the journal of an interrupted write to {folder} ({why}): nothing rolled back\n"
+        f"retired the journal of an interrupted write to {folder.as_posix()} ({why}): nothing rolled back\n"
     )
     return True

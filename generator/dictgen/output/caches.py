@@ -32,9 +32,11 @@ def private_folder(folder: Path) -> bool:
         info = os.lstat(folder)
     except OSError:
         return False
-    return (
-        stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.getuid()
+    owner = getattr(os, "getuid", None)  # None on Windows, whose mode bits say nothing of who may write:
+    return (  # there no cache is used, which changes no output
+        owner is not None
+        and stat.S_ISDIR(info.st_mode)
+        and info.st_uid == owner()
         and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     )
 

@@ -65,12 +65,12 @@ def refuse_root(folder: Path, role: str, theirs: Sequence[Path]) -> None:
     """Refuse ``folder`` as an owned tree when it is /, home, or overlaps a folder in ``theirs``."""
     real = folder.resolve()
     if real == Path(real.anchor) or real == Path.home().resolve():
-        raise DictgenError(str(folder), f"refusing to use / or the home folder as the {role}")
+        raise DictgenError(folder, f"refusing to use / or the home folder as the {role}")
     for path in theirs:
         other = path.resolve()
         if other.is_relative_to(real) or real.is_relative_to(other):
             article = "an" if role[0] in "aeiou" else "a"
-            raise DictgenError(str(folder), f"refusing {article} {role} that contains or is inside {path}")
+            raise DictgenError(folder, f"refusing {article} {role} that contains or is inside {path}")
 
 
 def guard(root: Path, paths: Iterable[Path]) -> None:
@@ -79,7 +79,7 @@ def guard(root: Path, paths: Iterable[Path]) -> None:
         folder = path.parent
         while folder != root and folder.is_relative_to(root):
             if folder.is_symlink():
-                raise DictgenError(str(folder), "is a symbolic link: refusing to write or delete through it")
+                raise DictgenError(folder, "is a symbolic link: refusing to write or delete through it")
             folder = folder.parent
 
 
@@ -93,7 +93,7 @@ def changes(
     """
     for path, data in wanted.items():
         if path not in owned and (old := read(path)) is not None and old != data:
-            raise DictgenError(str(path), f"exists but {owner.refusal}")
+            raise DictgenError(path, f"exists but {owner.refusal}")
     gone = sorted(previous.keys() - wanted.keys())
     digests = {path: sha256_of(path) for path in gone}
     stale = tuple(p for p in gone if digests[p] == previous[p])
@@ -109,8 +109,10 @@ def apply(root: Path, change: Changes, owner: Owner) -> list[str]:
     for path in change.stale:
         prune(root, path.parent)
     deleted = set(change.stale)
-    lines = [f"deleted {p}" if p in deleted else f"wrote {p}" for p in written]
-    return lines + [f"kept {p}: edited since {owner.wrote}, delete it by hand" for p in change.kept]
+    lines = [f"deleted {p.as_posix()}" if p in deleted else f"wrote {p.as_posix()}" for p in written]
+    return lines + [
+        f"kept {p.as_posix()}: edited since {owner.wrote}, delete it by hand" for p in change.kept
+    ]
 
 
 def prune(root: Path, folder: Path) -> None:

@@ -53,14 +53,14 @@ def _read_manifest(out: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {"targets": {}}
     except (OSError, ValueError) as exc:
-        raise DictgenError(str(path), f"unreadable manifest: {exc}") from None
+        raise DictgenError(path, f"unreadable manifest: {exc}") from None
     targets = doc.get("targets") if isinstance(doc, dict) else None
     if not isinstance(targets, dict) or not all(isinstance(v, dict) for v in targets.values()):
-        raise DictgenError(str(path), 'unreadable manifest: "targets" must map targets to files')
+        raise DictgenError(path, 'unreadable manifest: "targets" must map targets to files')
     for files in targets.values():
         for rel in files:
             if not safe_path(rel):
-                raise DictgenError(str(path), f"refusing a manifest entry outside the output folder: {rel!r}")
+                raise DictgenError(path, f"refusing a manifest entry outside the output folder: {rel!r}")
     return dict(doc)
 
 
@@ -125,11 +125,11 @@ def same_digests(files: Mapping[Path, str]) -> bool:
 
 def extras(plan: Plan) -> list[Difference]:
     """What is on disk beside the plan's files: stale files, journals, unexpected files, empty folders."""
-    found = [Difference("extra", str(p)) for p in (*plan.stale, *plan.kept)]
+    found = [Difference("extra", p.as_posix()) for p in (*plan.stale, *plan.kept)]
     written = {plan.out} | {p.parent for p in plan.files if not p.is_relative_to(plan.out)}
-    found += [Difference("interrupted", str(f)) for f in sorted(written) if journal_path(f).exists()]
-    found += [Difference("unexpected", str(p)) for p in _unexpected(plan)]
-    return found + [Difference("unexpected", f"{p}/ (empty folder)") for p in _empty_folders(plan)]
+    found += [Difference("interrupted", f.as_posix()) for f in sorted(written) if journal_path(f).exists()]
+    found += [Difference("unexpected", p.as_posix()) for p in _unexpected(plan)]
+    return found + [Difference("unexpected", f"{p.as_posix()}/ (empty folder)") for p in _empty_folders(plan)]
 
 
 def describe(differences: list[Difference], out: Path) -> Lines:
@@ -143,7 +143,7 @@ def describe(differences: list[Difference], out: Path) -> Lines:
     if len(differences) > foreign:
         lines.append((f"{len(differences) - foreign} file(s) out of date: run `dictgen generate`", True))
     if not differences:
-        lines.append((f"up to date: {out}", True))
+        lines.append((f"up to date: {out.as_posix()}", True))
     return lines
 
 
@@ -173,9 +173,9 @@ def compare_file(path: Path, expected: bytes) -> Difference | None:
     """How ``path`` differs from ``expected``, or None when it is identical."""
     actual = read(path)
     if actual is None:
-        return Difference("missing", str(path))
+        return Difference("missing", path.as_posix())
     if actual != expected:
-        return Difference("stale", str(path), _diff(str(path), actual, expected))
+        return Difference("stale", path.as_posix(), _diff(path.as_posix(), actual, expected))
     return None
 
 

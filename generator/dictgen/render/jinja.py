@@ -29,7 +29,7 @@ class JinjaTemplates:
 
         self._jinja = jinja2
         if user_dir is not None and not user_dir.is_dir():
-            raise RenderError(str(user_dir), "template directory not found")
+            raise RenderError(user_dir, "template directory not found")
         self.user_dir = user_dir
         self.fast = fast
         self._envs: dict[bool, Any] = {}

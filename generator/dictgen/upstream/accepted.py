@@ -21,10 +21,10 @@ def load_accepted(path: Path) -> dict[str, str]:
     doc = read[0]
     unknown = sorted(doc.keys() - {"accepted"})
     if unknown:
-        raise DictgenError(str(path), f"unknown key {show(unknown[0])} (expected only [accepted])")
+        raise DictgenError(path, f"unknown key {show(unknown[0])} (expected only [accepted])")
     table = doc.get("accepted", {})
     if not isinstance(table, dict):
-        raise DictgenError(str(path), 'accepted must be a table of fingerprint = "reason"')
+        raise DictgenError(path, 'accepted must be a table of fingerprint = "reason"')
     for key, reason in table.items():
         if not _FINGERPRINT.fullmatch(key):
             raise DictgenError(f"{path}: accepted.{show(key)}", "not a fingerprint (16 lowercase hex digits)")

@@ -50,7 +50,7 @@ def read_key(key_env: str, key_file: Path | None) -> str:
         try:
             key = key_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise FetchError(str(key_file), f"cannot read the key file: {type(exc).__name__}") from None
+            raise FetchError(key_file, f"cannot read the key file: {type(exc).__name__}") from None
         where = str(key_file)
     else:
         key = os.environ.get(key_env, "").strip()

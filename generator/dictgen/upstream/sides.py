@@ -18,7 +18,7 @@ def side_from_file(path: Path) -> Snapshot:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SnapshotError(str(path), [("", exc.strerror or str(exc))]) from None
+        raise SnapshotError(path, [("", exc.strerror or str(exc))]) from None
     doc = parse_json(data, str(path))
     if isinstance(doc, dict) and "version" in doc:
         return snapshot_from_doc(doc, str(path))

@@ -65,11 +65,11 @@ def _refuse_unsafe(request: Request) -> None:
     dest = request.dest
     owned.refuse_root(dest, "destination", (request.out, request.snapshots, CONFIG))
     if dest.is_symlink():
-        raise DictgenError(str(dest), "is a symbolic link: refusing to write through it")
+        raise DictgenError(dest, "is a symbolic link: refusing to write through it")
     if dest.exists() and not dest.is_dir():
-        raise DictgenError(str(dest), "exists and is not a folder")
+        raise DictgenError(dest, "exists and is not a folder")
     if ".git" in dest.resolve().parts:
-        raise DictgenError(str(dest), "is inside a .git folder: refusing to write there")
+        raise DictgenError(dest, "is inside a .git folder: refusing to write there")
 
 
 def _source(request: Request) -> tuple[dict[str, bytes], tuple[tuple[Version, str], ...]]:
@@ -82,10 +82,10 @@ def _source(request: Request) -> tuple[dict[str, bytes], tuple[tuple[Version, st
     for rel, digest in sorted(listed.items()):
         data = read(folder / rel)
         if data is None:
-            raise DictgenError(str(folder / rel), "missing: run `dictgen generate` first")
+            raise DictgenError(folder / rel, "missing: run `dictgen generate` first")
         if _sha256(data) != digest:
             what = "edited since `dictgen generate` wrote it (see `dictgen check`): refusing to vendor it"
-            raise DictgenError(str(folder / rel), what)
+            raise DictgenError(folder / rel, what)
         files[rel] = data
     majors = None if request.major is None else {request.major}
     return files, _snapshots(request.snapshots, manifest, majors, where)

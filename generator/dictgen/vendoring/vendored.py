@@ -52,37 +52,37 @@ def load_json(path: Path, missing: str) -> Any:
         with open(path, "rb") as handle:
             data = handle.read(MAX_JSON + 1)
     except FileNotFoundError:
-        raise DictgenError(str(path), missing) from None
+        raise DictgenError(path, missing) from None
     except OSError as exc:
-        raise DictgenError(str(path), f"cannot read: {exc.strerror or exc}") from None
+        raise DictgenError(path, f"cannot read: {exc.strerror or exc}") from None
     if len(data) > MAX_JSON:
-        raise DictgenError(str(path), f"unreadable: larger than {MAX_JSON} bytes")
+        raise DictgenError(path, f"unreadable: larger than {MAX_JSON} bytes")
     try:
         return parse_json(data, str(path))
     except SnapshotError as exc:
         place, message = exc.problems[0]
-        raise DictgenError(str(path), f"unreadable: {place + ': ' if place else ''}{message}") from None
+        raise DictgenError(path, f"unreadable: {place + ': ' if place else ''}{message}") from None
 
 
 def read_record(dest: Path) -> Record:
     """The VENDORED.json of the copy in ``dest``, validated: every path must stay inside ``dest``."""
     path = dest / RECORD
     if not dest.is_dir():
-        raise DictgenError(str(dest), "no such folder")
+        raise DictgenError(dest, "no such folder")
     if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise DictgenError(str(path), "is not a regular file: refusing to read it")
+        raise DictgenError(path, "is not a regular file: refusing to read it")
     doc = load_json(path, f"not found: {dest} is not a vendored copy (see `dictgen vendor`)")
     if not isinstance(doc, dict):
-        raise DictgenError(str(path), "unreadable: must be a JSON object")
+        raise DictgenError(path, "unreadable: must be a JSON object")
     if doc.get("format") != FORMAT:
-        raise DictgenError(str(path), f'unreadable: "format" must be {FORMAT} (written by a newer dictgen?)')
+        raise DictgenError(path, f'unreadable: "format" must be {FORMAT} (written by a newer dictgen?)')
     target, major, package = doc.get("target"), doc.get("major"), doc.get("package")
     if target not in vendorable():
-        raise DictgenError(str(path), f'unreadable: "target" must be one of {", ".join(vendorable())}')
+        raise DictgenError(path, f'unreadable: "target" must be one of {", ".join(vendorable())}')
     if major is not None and (type(major) is not int or major < 0):
-        raise DictgenError(str(path), 'unreadable: "major" must be null or a whole number')
+        raise DictgenError(path, 'unreadable: "major" must be null or a whole number')
     if not isinstance(package, str) or not _PACKAGE.fullmatch(package):
-        raise DictgenError(str(path), 'unreadable: "package" must be a package name')
+        raise DictgenError(path, 'unreadable: "package" must be a package name')
     return Record(
         package, target, major, _snapshots(doc.get("snapshots"), path), _files(doc.get("files"), path)
     )
@@ -96,19 +96,19 @@ def _snapshots(value: object, path: Path) -> tuple[tuple[Version, str], ...]:
         digest = item.get("sha256") if isinstance(item, dict) else None
         if version is None or not isinstance(digest, str) or not _HEX64.fullmatch(digest):
             what = '"snapshots" must list {"version": "M.m.p", "sha256": hex digest} objects'
-            raise DictgenError(str(path), f"unreadable: {what}")
+            raise DictgenError(path, f"unreadable: {what}")
         found.append((version, digest))
     return tuple(found)
 
 
 def _files(value: object, path: Path) -> dict[str, str]:
     if not isinstance(value, dict) or not value:
-        raise DictgenError(str(path), 'unreadable: "files" must map paths to sha256 digests')
+        raise DictgenError(path, 'unreadable: "files" must map paths to sha256 digests')
     for rel, digest in value.items():
         if not safe_path(rel) or rel == RECORD:
-            raise DictgenError(str(path), f"refusing a path outside the vendored folder: {rel!r}")
+            raise DictgenError(path, f"refusing a path outside the vendored folder: {rel!r}")
         if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
-            raise DictgenError(str(path), f"unreadable: {rel!r}: not a sha256 digest")
+            raise DictgenError(path, f"unreadable: {rel!r}: not a sha256 digest")
     return dict(value)
 
 
@@ -137,7 +137,7 @@ def report_copy(dest: Path, snapshots: Path, options: Mapping[str, object]) -> t
     if differences:
         lines.append((f"{len(differences)} file(s) differ from the vendored copy: see {dest / RECORD}", True))
     else:
-        lines.append((f"vendored copy intact: {dest}", True))
+        lines.append((f"vendored copy intact: {dest.as_posix()}", True))
     return lines, bool(differences)
 
 
