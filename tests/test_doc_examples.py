@@ -115,7 +115,8 @@ def _chain(block: Block) -> list[Block]:
 def _marks(block: Block) -> list[pytest.MarkDecorator]:
     chain = _chain(block)
     text = "".join(each.text for each in chain)
-    node = any(each.lang in ("ts", "typescript", "js") for each in chain) or re.search(r"^npm ", text, re.M)
+    npm_tools = re.search(r"^(npm|quicktype|json2ts) ", text, re.MULTILINE)
+    node = any(each.lang in ("ts", "typescript", "js") for each in chain) or npm_tools
     db = re.search(r"^(psql|mariadb) ", text, re.MULTILINE)
     return [mark for mark, used in ((pytest.mark.node, node), (pytest.mark.db, db)) if used]
 
@@ -231,6 +232,8 @@ def _yaml(ctx: Ctx, block: Block) -> None:
 
 def _text(ctx: Ctx, block: Block) -> None:
     """A usage line: its options are the ones `dictgen --help` lists."""
+    if block.marker("excerpt") is not None:
+        return
     assert block.text.startswith("dictgen "), "text that is no command's output: show the command, or skip"
     assert set(OPTION.findall(block.text)) == help_options()
 

@@ -26,7 +26,7 @@ from dictgen import __version__
 from tests.support.doc_blocks import Block, Command, commands
 from tests.support.helpers import ROOT
 from tests.support.httpserver import KEY
-from tests.support.tsc import find_tsc, link_typescript, npm
+from tests.support.tsc import NODE_MODULES, find_tsc, link_typescript, npm
 
 JUHE = "http://v.juhe.cn/grabTicket/action/dataDictionary.php"
 BIN = Path(sys.executable).parent  # the venv's bin: dictgen, and pip with hatchling for offline builds
@@ -59,7 +59,8 @@ class Ctx:
         home = self.root.parent / "home"
         home.mkdir()
         self.cwd = self.root
-        path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
+        # the venv first, then the system, then the pinned npm tools (quicktype, json2ts)
+        path = os.pathsep.join((str(BIN), os.environ["PATH"], str(NODE_MODULES / ".bin")))
         self.env = {**os.environ, "PATH": path, "HOME": str(home), "XDG_STATE_HOME": str(home / "state")}
         self.env.update(NO_PROXY="*", no_proxy="*", GIT_CONFIG_NOSYSTEM="1")
         for who in ("AUTHOR", "COMMITTER"):
