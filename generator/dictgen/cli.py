@@ -45,6 +45,8 @@ def handles_errors(func: Callable[..., int]) -> Callable[..., None]:
         OUT.debug = bool(ctx.find_root().params.get("debug"))
         try:
             code = func(*args, **kwargs)
+        except click.ClickException:  # a usage error found by the command: click reports it
+            raise
         except DictgenError as exc:
             OUT.traceback()
             _fail(exc)
@@ -232,12 +234,30 @@ def _record(upstream: response.Upstream, snapshots: Path | None, check: bool, al
     help="Exit 1 when a change reaches this severity.",
 )
 @click.option("--accepted", type=click.Path(path_type=Path), help="Accept file [SNAPSHOTS/accepted.toml].")
+@click.option(
+    "--against",
+    metavar="REF",
+    help="Compare the newest snapshot at git revision REF (main, origin/main, HEAD~1, a tag) "
+    "with the newest in the working tree.",
+)
 @handles_errors
 def diff_command(
-    old: str | None, new: str | None, fmt: choices.ReportFormat, fail_on: choices.FailOn, **given: Path | None
+    old: str | None,
+    new: str | None,
+    fmt: choices.ReportFormat,
+    fail_on: choices.FailOn,
+    against: str | None,
+    **given: Path | None,
 ) -> int:
-    """Classify the changes from OLD to NEW (versions, snapshot or response files) [previous, newest]."""
-    result = sides.run(old, new, _settings(snapshots=given["snapshots"]).snapshots, given["accepted"])
+    """Classify the changes from OLD to NEW (versions, snapshot or response files) [previous, newest],
+    or from the git revision --against REF to the working tree."""
+    settings = _settings(snapshots=given["snapshots"])
+    if against is None:
+        result = sides.run(old, new, settings.snapshots, given["accepted"])
+    elif old is None and new is None:
+        result = sides.against(against, settings, given["snapshots"] is not None, given["accepted"])
+    else:
+        raise click.UsageError("--against compares REF with the working tree: give no OLD or NEW")
     OUT.say(report.render_report(result, fmt, fail_on), nl=False, data=True)
     return DIFFERENT if diff.fails(result, fail_on) else OK
 

@@ -84,11 +84,25 @@ def load(pyproject: Path = CONFIG, must_exist: bool = False, warn: Warn | None =
         if must_exist:
             raise ConfigError(pyproject, "config file not found")
         return defaults
-    table = read[0].get("tool", {})
+    table = _table(read[0], str(pyproject))
+    return Reader(defaults, base, f"{pyproject}: [tool.dictgen]", warn).read(table)
+
+
+def _table(doc: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """The ``[tool.dictgen]`` table of a pyproject.toml document (empty when there is none)."""
+    table = doc.get("tool", {})
     table = table.get("dictgen", {}) if isinstance(table, dict) else None
     if not isinstance(table, dict):
-        raise ConfigError(pyproject, "[tool.dictgen] must be a table")
-    return Reader(defaults, base, f"{pyproject}: [tool.dictgen]", warn).read(table)
+        raise ConfigError(where, "[tool.dictgen] must be a table")
+    return table
+
+
+def snapshots_named(doc: Mapping[str, Any], base: Path, where: str) -> Path:
+    """The snapshot folder a pyproject.toml document names, ``snapshots`` by default; relative to ``base``."""
+    value = _table(doc, where).get("snapshots", str(Settings.snapshots))
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: [tool.dictgen] snapshots", "must be a string")
+    return base / value
 
 
 class Reader:

@@ -21,9 +21,16 @@ def read_toml(
         raise error(str(path), f"cannot read: {exc}") from None
     except ValueError as exc:  # a path with a NUL byte cannot name a file
         raise error(repr(str(path)), f"not a usable path: {exc}") from None
+    return parse_toml(text, str(path), error, invalid), text
+
+
+def parse_toml(
+    text: str, where: str, error: type[DictgenError] = DictgenError, invalid: str = "invalid TOML"
+) -> dict[str, Any]:
+    """The parsed document; an error naming ``where`` when ``text`` is not TOML."""
     try:
-        return tomllib.loads(text), text
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise error(str(path), f"{invalid}: {exc}") from None
+        raise error(where, f"{invalid}: {exc}") from None
     except RecursionError:
-        raise error(str(path), f"{invalid}: nested too deeply") from None
+        raise error(where, f"{invalid}: nested too deeply") from None

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,6 +21,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+FOLDER_NOT_FOUND = "snapshot directory not found"
 
 Warn = Callable[[str], None]
 Problems = list[tuple[str, str]]
@@ -252,16 +253,25 @@ def load_snapshot(path: Path, warn: Warn = stderr_warning) -> Snapshot:
         data = path.read_bytes()
     except OSError as exc:
         raise SnapshotError(path, [("", exc.strerror or str(exc))]) from None
-    return snapshot_from_doc(parse_json(data, str(path)), str(path), path.stem, warn)
+    return parse_snapshot(data, str(path), path.stem, warn)
+
+
+def parse_snapshot(data: bytes, where: str, stem: str, warn: Warn = stderr_warning) -> Snapshot:
+    """Parse and validate the bytes of snapshot file ``<stem>.json``; errors name ``where``."""
+    return snapshot_from_doc(parse_json(data, where), where, stem, warn)
 
 
 def load_snapshots(directory: Path, warn: Warn = stderr_warning) -> list[Snapshot]:
     """Load every ``<version>.json`` in ``directory``, oldest first."""
     if not directory.is_dir():
-        raise SnapshotError(directory, [("", "snapshot directory not found")])
-    snapshots = [load_snapshot(path, warn) for path in sorted(directory.glob("*.json"))]
+        raise SnapshotError(directory, [("", FOLDER_NOT_FOUND)])
+    return history([load_snapshot(path, warn) for path in sorted(directory.glob("*.json"))], directory)
+
+
+def history(snapshots: list[Snapshot], where: str | PurePath) -> list[Snapshot]:
+    """The snapshots of folder ``where``, oldest first; an error when there are none."""
     if not snapshots:
-        raise SnapshotError(directory, [("", "no snapshots (*.json) found")])
+        raise SnapshotError(where, [("", "no snapshots (*.json) found")])
     return sorted(snapshots, key=lambda s: s.version)
 
 

@@ -1,13 +1,24 @@
-"""Resolve the OLD and NEW arguments of ``dictgen diff``: versions, snapshot files or raw responses."""
+"""Resolve what ``dictgen diff`` compares: versions, snapshot files, raw responses, or a git revision."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from dictgen.errors import DictgenError, SnapshotError
-from dictgen.model.snapshot import canonical_sha256, load_snapshots, parse_json, snapshot_from_doc
+from dictgen.config import Settings, snapshots_named
+from dictgen.errors import ConfigError, DictgenError, SnapshotError
+from dictgen.model.snapshot import (
+    FOLDER_NOT_FOUND,
+    canonical_sha256,
+    history,
+    load_snapshots,
+    parse_json,
+    parse_snapshot,
+    snapshot_from_doc,
+)
 from dictgen.model.types import Snapshot, Version
+from dictgen.tomlfile import parse_toml
+from dictgen.upstream import gitrev
 from dictgen.upstream.accepted import ACCEPTED, load_accepted
 from dictgen.upstream.diff import UNVERSIONED, Report, compare
 from dictgen.upstream.response import decode_response
@@ -51,3 +62,36 @@ def run(old: str | None, new: str | None, snapshots: Path, accepted: Path | None
     if after.version == UNVERSIONED:
         after = replace(after, version=before.version)
     return compare(before, after, load_accepted(accepted or snapshots / ACCEPTED))
+
+
+def against(ref: str, settings: Settings, given: bool, accepted: Path | None = None) -> Report:
+    """Compare the newest snapshot at git revision ``ref`` with the newest in the working tree.
+
+    The folder at ``ref`` is the one ``--snapshots`` names when ``given``, else the one the
+    settings file names at ``ref``: a branch that moved the folder compares with where it was.
+    """
+    after = load_snapshots(settings.snapshots)[-1]
+    revision = gitrev.resolve(ref, settings.snapshots)  # the repository that holds the snapshots
+    same = given or not revision.holds(settings.config)  # a settings file outside is the same at REF
+    folder = revision.inside(settings.snapshots) if same else _folder_at(revision, settings.config)
+    files = revision.folder(folder, ".json")
+    if files is None:
+        raise SnapshotError(revision.name(folder), [("", FOLDER_NOT_FOUND)])
+    snapshots = [
+        parse_snapshot(data, revision.name(folder / name), name.removesuffix(".json"))
+        for name, data in files.items()
+    ]
+    before = history(snapshots, revision.name(folder))[-1]
+    return compare(before, after, load_accepted(accepted or settings.snapshots / ACCEPTED))
+
+
+def _folder_at(revision: gitrev.Revision, config: Path) -> PurePosixPath:
+    """The snapshot folder the settings file names at the revision (the default when it has none)."""
+    path = revision.inside(config)
+    data = revision.read(path)
+    try:
+        text = "" if data is None else data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(revision.name(path), f"cannot read: not UTF-8 (byte {exc.start})") from None
+    doc = parse_toml(text, revision.name(path), ConfigError, "cannot read")
+    return revision.inside(snapshots_named(doc, config.parent, revision.name(path)))
