@@ -690,7 +690,7 @@ def test_try_repo_passes_then_fails_after_a_generated_file_is_edited(
 
 @pytest.mark.slow
 def test_user_config_runs_both_hooks(hook_repo: tuple[Path, str], wheels: Path, tmp_path: Path) -> None:
-    """The README's config snippet, pointed at the hook repository: the vendored copy is checked."""
+    """The docs' config snippet, pointed at the hook repository: the vendored copy is checked."""
     repo, sha = hook_repo
     project = generated_project(tmp_path / "project", repo)
     vendored = "app/_vendor/juhe_grabticket"

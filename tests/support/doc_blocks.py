@@ -41,7 +41,7 @@ class Block:
 
 @dataclass
 class Command:
-    """One command of a shell block, with the exit code and output the README shows for it."""
+    """One command of a shell block, with the exit code and output the docs show for it."""
 
     line: int
     text: str

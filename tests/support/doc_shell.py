@@ -31,7 +31,7 @@ from tests.support.tsc import NODE_MODULES, find_tsc, link_typescript, npm
 JUHE = "http://v.juhe.cn/grabTicket/action/dataDictionary.php"
 BIN = Path(sys.executable).parent  # the venv's bin: dictgen, and pip with hatchling for offline builds
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
-# What `make -n -B TARGET` must print: what the README's comments say each target does, as commands.
+# What `make -n -B TARGET` must print: what the docs' comments say each target does, as commands.
 MAKE_CLAIMS = {
     "generate": ["python3 -m venv .venv", "pip install", "-e .", "dictgen generate"],
     "test": [
@@ -48,7 +48,7 @@ MAKE_CLAIMS = {
 
 @dataclass
 class Ctx:
-    """A scratch project, and the state of the README's shell session in it."""
+    """A scratch project, and the state of the docs' shell session in it."""
 
     root: Path
     request: pytest.FixtureRequest
@@ -81,7 +81,7 @@ def ok(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 
 def run_shell(ctx: Ctx, block: Block) -> None:
-    """Run each command of the block in order, checking the exit code and output the README shows."""
+    """Run each command of the block in order, checking the exit code and output the docs show."""
     for command in commands(block):
         words = shlex.split(command.text)
         special = SPECIAL.get(words[0])
@@ -120,7 +120,7 @@ def _export(ctx: Ctx, words: list[str]) -> None:
 
 
 def _make(ctx: Ctx, words: list[str]) -> None:
-    """A dry run, which runs no recipe: the target exists and runs what the README says it does."""
+    """A dry run, which runs no recipe: the target exists and runs what the docs say it does."""
     for target in words[1:]:
         argv = ["make", "-n", "-B", "-f", str(ROOT / "Makefile"), target]
         proc = subprocess.run(argv, cwd=ctx.root, capture_output=True, text=True, check=False, timeout=60)

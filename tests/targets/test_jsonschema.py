@@ -378,7 +378,7 @@ def test_json_schema_to_typescript_output_compiles_with_tsc_strict(tmp_path: Pat
     shipped = (tmp_path / "schema.ts").read_text(encoding="utf-8")
     assert 'export type SeatClass =\n  | "1"\n  | "2"' in shipped
     assert "export interface JuheGrabTicketDictionaries {\n  idType?: IdType;" in shipped
-    # The oneOf form: every titled const becomes a type alias of its own, as the README says.
+    # The oneOf form: every titled const becomes a type alias of its own, as the docs say.
     assert 'export type HARD_SEAT = "1";' in (tmp_path / "oneof.ts").read_text(encoding="utf-8")
     (tmp_path / "consumer.ts").write_text(CONSUMER, encoding="utf-8")
     options = {**STRICT, **MODES["bundler"], "noEmit": True, "noUnusedLocals": True}

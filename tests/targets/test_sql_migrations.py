@@ -77,7 +77,7 @@ def sqlite_upgrade(seed: str) -> str:
 
 
 def statements(script: str) -> list[str]:
-    """A seed's statements one by one, split where sqlite3 sees each end (as the README's helper)."""
+    """A seed's statements one by one, split where sqlite3 sees each end (as the docs' helper)."""
     found: list[str] = []
     pending = ""
     for line in script.splitlines(keepends=True):
@@ -180,7 +180,7 @@ def test_mariadb_upgrade_makes_the_tables_a_fresh_seed_makes(mariadb: MariaDB) -
 @pytest.mark.db
 def test_mariadb_upgrade_stops_at_your_foreign_keys(mariadb: MariaDB) -> None:
     """A table of yours with VARBINARY keys into the entries stops the upgrade, rows intact, until the
-    README's steps: drop your key, run the seed, make your columns strings and add the key back."""
+    docs' steps: drop your key, run the seed, make your columns strings and add the key back."""
     new = shipped()
     db = MariaDb(mariadb, "pymysql", False)
     try:
@@ -389,7 +389,7 @@ def _engine(db: Db) -> Engine:
     assert isinstance(db, SqliteDb)
     engine = create_engine(f"sqlite:///{db.path}")
     # sqlite3 before Python 3.12 commits CREATE TABLE by itself: SQLAlchemy's recipe for a SQLite
-    # transaction that holds DDL too (the README says so) is no implicit handling and our own BEGIN.
+    # transaction that holds DDL too (the docs say so) is no implicit handling and our own BEGIN.
     event.listen(engine, "connect", lambda dbapi, _: setattr(dbapi, "isolation_level", None))
     event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     return engine
