@@ -203,9 +203,9 @@ def fetch_command(
 @ALLOW_REMOVALS
 @handles_errors
 def import_command(file: Path, **record: Any) -> int:
-    """Record a saved API response (FILE, or - for stdin) like ``fetch`` would."""
+    """Record a saved API response or a snapshot file (FILE, or - for stdin) like ``fetch`` would."""
     where = "<stdin>" if str(file) == "-" else str(file)
-    upstream = response.decode_response(response.read_saved(file), where, fetch.DEFAULT_URL)
+    upstream = response.decode_saved(response.read_saved(file), where, fetch.DEFAULT_URL)
     return _record(upstream, **record)
 
 
