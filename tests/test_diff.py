@@ -123,7 +123,7 @@ def test_side_from_raw_response_is_unversioned(tmp_path: Path) -> None:
     ("doc", "message"),
     [
         ({"reason": "bad key", "result": None, "error_code": 10001}, "Juhe error 10001: wrong API key"),
-        ({"result": {}}, 'not a Juhe API response: expected an object with "error_code"'),
+        ({"result": {}}, 'neither a Juhe API response nor a snapshot: expected a response {"reason"'),
         ({"reason": "", "result": {"x": {"msg": 1, "data": {}}}, "error_code": 0}, "msg must be a string"),
     ],
 )

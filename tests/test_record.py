@@ -148,7 +148,7 @@ def test_first_snapshot_and_stdin(tmp_path: Path) -> None:
     ("body", "message"),
     [
         (b'{"reason": "x", "result": null, "error_code": 10003}', "Juhe error 10003: the key has expired"),
-        (b'{"result": {}}', "not a Juhe API response"),
+        (b'{"result": {}}', "neither a Juhe API response nor a snapshot"),
         (b'{"error_code": 0, "result": {"a": {"msg": "m", "data": []}}}', "result.a.data: must be an object"),
         (b'{"error_code": 0, "error_code": 0, "result": {}}', "error_code: duplicate key"),
         (b"\xff\xfe", "not UTF-8"),

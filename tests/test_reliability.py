@@ -236,6 +236,7 @@ def test_check_reports_files_added_to_an_owned_folder(project: Path, run: Run) -
         f"unexpected: {PY / 'backdoor.py'}",
         f"unexpected: {PY / 'v1' / 'extra.py'}",
         f"unexpected: {Path('generated/typescript/.index.ts.dictgen-tmp')}",
+        " 3 files differ, 0 insertions(+), 0 deletions(-)",
     ]
     assert "3 file(s) that dictgen does not write" in result.stderr
 
@@ -307,6 +308,7 @@ def test_empty_folders_and_stray_backups_are_reported_then_cleaned(project: Path
     assert check.exit_code == 1 and check.stdout.splitlines() == [
         f"unexpected: {PY / 'v9' / '.__init__.py.dictgen-bak'}",
         f"unexpected: {PY / 'v8'}/ (empty folder)",
+        " 2 files differ, 0 insertions(+), 0 deletions(-)",
     ]
     assert run("generate").exit_code == 0
     assert not (project / PY / "v9").exists() and not (project / PY / "v8").exists()

@@ -11,28 +11,42 @@
 SET client_encoding = 'UTF8';
 BEGIN;
 
-CREATE TABLE IF NOT EXISTS juhe_dictionary (
-  name TEXT PRIMARY KEY,
-  description TEXT NOT NULL,
-  version TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE,
-  position INTEGER
-);
-
-CREATE TABLE IF NOT EXISTS juhe_dictionary_entry (
-  dictionary TEXT NOT NULL REFERENCES juhe_dictionary (name),
-  code TEXT NOT NULL,
-  name TEXT NOT NULL,
-  label TEXT NOT NULL,
-  active BOOLEAN NOT NULL DEFAULT TRUE,
-  position INTEGER,
-  PRIMARY KEY (dictionary, code)
-);
-
--- Tables made by the seeds of dictgen 0.1 have no position column.
-ALTER TABLE juhe_dictionary ADD COLUMN IF NOT EXISTS position INTEGER;
-ALTER TABLE juhe_dictionary_entry ADD COLUMN IF NOT EXISTS position INTEGER;
+-- The tables are created, and the position column that the tables of dictgen 0.1's seeds lack is
+-- added, only when missing: CREATE TABLE and ADD COLUMN IF NOT EXISTS would print "NOTICE: ...
+-- already exists, skipping" on every run, and SET client_min_messages would outlast the seed in
+-- your transaction. The DO block is a single-quoted string, so tools that split a seed where SQLite
+-- sees a statement end (the docs' Alembic and Django recipes) keep it whole.
+DO 'BEGIN
+  IF to_regclass(''juhe_dictionary'') IS NULL THEN
+    CREATE TABLE juhe_dictionary (
+      name TEXT PRIMARY KEY,
+      description TEXT NOT NULL,
+      version TEXT NOT NULL,
+      sha256 TEXT NOT NULL,
+      active BOOLEAN NOT NULL DEFAULT TRUE,
+      position INTEGER
+    );
+  END IF;
+  IF to_regclass(''juhe_dictionary_entry'') IS NULL THEN
+    CREATE TABLE juhe_dictionary_entry (
+      dictionary TEXT NOT NULL REFERENCES juhe_dictionary (name),
+      code TEXT NOT NULL,
+      name TEXT NOT NULL,
+      label TEXT NOT NULL,
+      active BOOLEAN NOT NULL DEFAULT TRUE,
+      position INTEGER,
+      PRIMARY KEY (dictionary, code)
+    );
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(''juhe_dictionary'')
+                 AND attname = ''position'' AND NOT attisdropped) THEN
+    ALTER TABLE juhe_dictionary ADD COLUMN position INTEGER;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(''juhe_dictionary_entry'')
+                 AND attname = ''position'' AND NOT attisdropped) THEN
+    ALTER TABLE juhe_dictionary_entry ADD COLUMN position INTEGER;
+  END IF;
+END';
 
 -- idType: 证件类型,一般用在创建订单的idType字段
 INSERT INTO juhe_dictionary (name, description, version, sha256, active, position)

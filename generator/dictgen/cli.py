@@ -150,15 +150,19 @@ def generate(**options: Any) -> int:
 @cli.command()
 @render_options
 @click.option("--vendored", type=click.Path(path_type=Path), help="Check a vendored copy instead.")
+@click.option(
+    "--stat", is_flag=True, help="One line per differing file with its added and removed lines, not diffs."
+)
 @handles_errors
-def check(vendored: Path | None, **options: Any) -> int:
+def check(vendored: Path | None, stat: bool, **options: Any) -> int:
     """Exit 1 when the output folder differs from a fresh render (for CI)."""
     if vendored is not None:
-        lines, differs = report_copy(vendored, _settings(snapshots=options["snapshots"]).snapshots, options)
+        folder = _settings(snapshots=options["snapshots"]).snapshots
+        lines, differs = report_copy(vendored, folder, {**options, "stat": stat or None})
         return _said(lines, DIFFERENT if differs else OK)
     settings = _settings(**options)
     differences = pipeline.check(settings)
-    return _said(describe(differences, settings.out), DIFFERENT if differences else OK)
+    return _said(describe(differences, settings.out, stat), DIFFERENT if differences else OK)
 
 
 @cli.command("show")
@@ -205,9 +209,9 @@ def fetch_command(
 @ALLOW_REMOVALS
 @handles_errors
 def import_command(file: Path, **record: Any) -> int:
-    """Record a saved API response (FILE, or - for stdin) like ``fetch`` would."""
+    """Record a saved API response or a snapshot file (FILE, or - for stdin) like ``fetch`` would."""
     where = "<stdin>" if str(file) == "-" else str(file)
-    upstream = response.decode_response(response.read_saved(file), where, fetch.DEFAULT_URL)
+    upstream = response.decode_saved(response.read_saved(file), where, fetch.DEFAULT_URL)
     return _record(upstream, **record)
 
 

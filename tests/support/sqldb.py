@@ -96,16 +96,22 @@ def by_key(row: tuple[str, str, str, str, bool, int | None]) -> tuple[str, str]:
     return row[0], row[1]
 
 
-def _run(cmd: Sequence[str], sql: str, env: dict[str, str] | None = None) -> None:
+def _run(cmd: Sequence[str], sql: str, env: dict[str, str] | None = None) -> str:
+    """Run a client on ``sql``; return its stderr, which holds no error."""
     proc = subprocess.run(
         cmd, input=sql.encode("utf-8"), capture_output=True, env={**os.environ, **(env or {})}, timeout=120
     )
-    assert proc.returncode == 0, f"{cmd[0]} failed: {proc.stderr.decode('utf-8', 'replace')}"
-    assert b"ERROR" not in proc.stderr, proc.stderr.decode("utf-8", "replace")
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0, f"{cmd[0]} failed: {stderr}"
+    assert "ERROR" not in stderr, stderr
+    return stderr
 
 
 class PgDb(Db):
-    """A fresh schema; ``via``: psql, psql-nonstandard (standard_conforming_strings off), psycopg."""
+    """A fresh schema; ``via``: psql, psql-nonstandard (standard_conforming_strings off), psycopg.
+
+    A seed runs quietly: ``apply`` fails on any message the server sends (a NOTICE, a WARNING).
+    """
 
     dialect = "postgresql"
 
@@ -116,18 +122,29 @@ class PgDb(Db):
         self.conn = psycopg.connect(server.conninfo(), autocommit=True)
         self.conn.execute(f"CREATE SCHEMA {self.schema}")
         self.conn.execute(f"SET search_path = {self.schema}")
+        self.messages: list[str] = []
+        self.conn.add_notice_handler(
+            lambda diag: self.messages.append(f"{diag.severity}: {diag.message_primary}")
+        )
 
     def apply(self, sql: str) -> None:
-        """Run a whole seed through psql or psycopg."""
+        """Run a whole seed through psql or psycopg; the server says nothing."""
         if self.via == "psycopg":
+            self.messages.clear()
             self.conn.execute(sql.encode("utf-8"))
+            assert self.messages == [], self.messages
             return
+        stderr = self.psql(sql)
+        assert stderr == "", stderr
+
+    def psql(self, sql: str, *flags: str) -> str:
+        """Run ``sql`` with psql (and ``flags``, such as ``-1``); return what it printed on stderr."""
         options = f"-c search_path={self.schema}"
         if self.via == "psql-nonstandard":
             options += " -c standard_conforming_strings=off -c escape_string_warning=off"
-        cmd = [self.server.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.server.conninfo(), "-f", "-"]
+        cmd = [self.server.psql, "-X", "-q", *flags, "-v", "ON_ERROR_STOP=1", "-d", self.server.conninfo()]
         # LC_ALL=C: psql starts in SQL_ASCII, so the seed's own SET client_encoding must work.
-        _run(cmd, sql, {"PGOPTIONS": options, "LC_ALL": "C", "LANG": "C"})
+        return _run([*cmd, "-f", "-"], sql, {"PGOPTIONS": options, "LC_ALL": "C", "LANG": "C"})
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of one query, through psycopg."""

@@ -23,7 +23,7 @@ from dictgen.targets import reserved
 from dictgen.targets import sql as sql_target
 from tests.support.dbservers import MariaDB, Postgres
 from tests.support.helpers import ROOT, dictgen, planned, sample_result, tree, write_snapshot
-from tests.support.sqldb import Db, DictRow, EntryRow, State, as_text, by_key, databases
+from tests.support.sqldb import Db, DictRow, EntryRow, PgDb, State, as_text, by_key, databases
 from tests.support.strategies import results, text
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -166,6 +166,24 @@ def test_literals_read_back_exactly(postgres: Postgres, mariadb: MariaDB, values
         for db in databases(postgres, mariadb, Path(folder)):
             literals = ", ".join(sql_str(v, db.dialect) for v in values)
             assert [as_text(v) for v in db.query(f"SELECT {literals}")[0]] == values, db.via
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("transaction", SQL_TRANSACTIONS)
+def test_seeds_run_quietly_on_postgresql(postgres: Postgres, transaction: SqlTransaction) -> None:
+    """psql prints nothing on stderr, no NOTICE "already exists, skipping", on a fresh database and
+    on a current one; a ``none`` seed alone and in psql's single transaction (-1)."""
+    seed = render_seed(ROOT / "snapshots", ROOT / "names.toml", transaction=transaction)
+    db = PgDb(postgres, "psql")
+    try:
+        # The capture sees a NOTICE when there is one: the DDL the seeds used to run prints two.
+        ddl = "CREATE TABLE IF NOT EXISTS probe (x INTEGER);"
+        assert db.psql(ddl) == "" and 'NOTICE:  relation "probe" already exists' in db.psql(ddl)
+        for flags in [(), ()] if transaction == "own" else [(), (), ("-1",), ("-1",)]:
+            assert db.psql(seed.sql["postgresql"], *flags) == "", flags
+            assert db.read() == expected([seed])
+    finally:
+        db.close()
 
 
 @pytest.mark.db

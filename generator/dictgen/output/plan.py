@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from dictgen.text import visible
 
 MANIFEST = "manifest.json"
 DIFF_LINES = 20
+STAT_BAR = 40  # the widest +/- bar of ``check --stat``; longer ones are scaled down, as git does
 OWNER = owned.Owner("dictgen wrote it", "dictgen did not write it: refusing to overwrite")
 
 
@@ -43,7 +44,9 @@ class Difference:
 
     kind: Literal["stale", "missing", "extra", "unexpected", "interrupted"]
     path: str
-    diff: tuple[str, ...] = ()
+    diff: tuple[str, ...] = ()  # the first DIFF_LINES lines of the unified diff
+    added: int = 0  # lines ``generate`` would add, and remove (the whole diff, not only those shown)
+    removed: int = 0
 
 
 def _read_manifest(out: Path) -> dict[str, Any]:
@@ -132,11 +135,17 @@ def extras(plan: Plan) -> list[Difference]:
     return found + [Difference("unexpected", f"{p.as_posix()}/ (empty folder)") for p in _empty_folders(plan)]
 
 
-def describe(differences: list[Difference], out: Path) -> Lines:
-    """``check``'s report: each difference (with its diff, indented), then a summary on stderr."""
+def describe(differences: list[Difference], out: Path, stat: bool = False) -> Lines:
+    """``check``'s report: each difference with its diff, indented (``stat``: one line per file with
+    its line counts, like ``git diff --stat``), a summary line, then what to do on stderr."""
     lines: Lines = []
-    for d in differences:
-        lines += [(f"{d.kind}: {d.path}", False), *((f"    {line}", False) for line in d.diff)]
+    if stat and differences:
+        lines += [(line, False) for line in _stat(differences)]
+    else:
+        for d in differences:
+            lines += [(f"{d.kind}: {d.path}", False), *((f"    {line}", False) for line in d.diff)]
+    if differences:
+        lines.append((_summary(differences), False))
     foreign = sum(d.kind == "unexpected" for d in differences)
     if foreign:
         lines.append((f"{foreign} file(s) that dictgen does not write: move or delete them", True))
@@ -145,6 +154,33 @@ def describe(differences: list[Difference], out: Path) -> Lines:
     if not differences:
         lines.append((f"up to date: {out.as_posix()}", True))
     return lines
+
+
+def _stat(differences: list[Difference]) -> list[str]:
+    """`` path | 12 ++++----`` per file (its kind when it has no lines to count), bars scaled to STAT_BAR."""
+    width = max(len(d.path) for d in differences)
+    digits = len(str(max(d.added + d.removed for d in differences)))
+    scale = min(1.0, STAT_BAR / max(1, *(d.added + d.removed for d in differences)))
+    lines = []
+    for d in differences:
+        if d.kind in ("stale", "missing"):
+            bar = "+" * math.ceil(d.added * scale) + "-" * math.ceil(d.removed * scale)
+            lines.append(f" {d.path:<{width}} | {d.added + d.removed:>{digits}} {bar}".rstrip())
+        else:
+            lines.append(f" {d.path:<{width}} | {d.kind}")
+    return lines
+
+
+def _summary(differences: list[Difference]) -> str:
+    """``3 files differ, 5 insertions(+), 2 deletions(-)``, counted as ``git diff --stat`` does."""
+    files = _count(len(differences), "file") + (" differs" if len(differences) == 1 else " differ")
+    added = _count(sum(d.added for d in differences), "insertion")
+    removed = _count(sum(d.removed for d in differences), "deletion")
+    return f" {files}, {added}(+), {removed}(-)"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _unexpected(plan: Plan) -> list[Path]:
@@ -173,21 +209,29 @@ def compare_file(path: Path, expected: bytes) -> Difference | None:
     """How ``path`` differs from ``expected``, or None when it is identical."""
     actual = read(path)
     if actual is None:
-        return Difference("missing", path.as_posix())
+        return Difference(
+            "missing", path.as_posix(), added=len(expected.decode("utf-8", "replace").splitlines())
+        )
     if actual != expected:
-        return Difference("stale", path.as_posix(), _diff(path.as_posix(), actual, expected))
+        return _diff(path.as_posix(), actual, expected)
     return None
 
 
-def _diff(rel: str, actual: bytes, expected: bytes) -> tuple[str, ...]:
+def _diff(rel: str, actual: bytes, expected: bytes) -> Difference:
+    """A stale file: the start of its unified diff, and the lines added and removed in the whole."""
     import difflib  # only when a file differs
 
-    lines = difflib.unified_diff(
-        actual.decode("utf-8", "replace").splitlines(),
-        expected.decode("utf-8", "replace").splitlines(),
-        f"{rel} (on disk)",
-        f"{rel} (generated)",
-        lineterm="",
+    lines = list(
+        difflib.unified_diff(
+            actual.decode("utf-8", "replace").splitlines(),
+            expected.decode("utf-8", "replace").splitlines(),
+            f"{rel} (on disk)",
+            f"{rel} (generated)",
+            lineterm="",
+        )
     )
+    body = lines[2:]  # after the --- and +++ headers
+    added, removed = sum(x.startswith("+") for x in body), sum(x.startswith("-") for x in body)
     # A line edited by hand may hold terminal escapes: every invisible character shows as \\u....
-    return tuple(visible(line) for line in itertools.islice(lines, DIFF_LINES))
+    shown = tuple(visible(line) for line in lines[:DIFF_LINES])
+    return Difference("stale", rel, shown, added, removed)

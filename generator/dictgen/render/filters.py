@@ -154,13 +154,22 @@ def md_cell(value: Untrusted | str) -> str:
     return _WWW.sub(r"\1\\.", cell_text(value).translate(_MD_ESCAPES))
 
 
-# Prose Markdown (diff reports, the snapshot changelog): every ASCII punctuation character escaped.
-_MD_PUNCTUATION = re.compile(r"([!#$&()*+\-.:<>@\[\\\]^_`{|}~])")
+# Prose Markdown (diff reports, the snapshot changelog): one line of text, escaped only where GFM
+# would read it as markup. Anywhere: "\\" escapes, "`" code, "*" "_" "~" emphasis and
+# strikethrough, "[" "]" links and images ("!" alone is inert), "<" HTML and autolinks, "&"
+# entities, "|" table cells, "$" GitHub's math; "://" and "www." would autolink. At the start of
+# the text (a list item's content): "# " heading, ">" quote, "- " "+ " list, "---" "===" rule or
+# underline, "1. " "1) " ordered list. Everywhere else ":", "-", ">", "." and "(" are plain text.
+_MD_INLINE = re.compile(r"[\\`*_~\[\]<&|$]|:(?=//)|(?<=www)\.", re.IGNORECASE)
+_MD_LINE_START = re.compile(
+    r"^ {0,3}(?:#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[-=](?=[-= \t]*$)|>|[0-9]{1,9}[.)](?=[ \t]|$))"
+)
 
 
 def md_escape(text: str) -> str:
-    """Markdown-safe one-line text: backslash before ASCII punctuation; no mentions or issue links."""
-    escaped = _MD_PUNCTUATION.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
+    """One line of Markdown that reads as ``text``: no markup, link, HTML, mention or issue link."""
+    escaped = _MD_INLINE.sub(r"\\\g<0>", text.replace("\r", " ").replace("\n", " "))
+    escaped = _MD_LINE_START.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], escaped)
     return escaped.replace("@", "@\u200b").replace("#", "#\u200b")
 
 

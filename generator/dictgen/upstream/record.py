@@ -32,6 +32,7 @@ class Outcome:
     report: Report | None = None
     written: tuple[Path, ...] = ()
     note: str = ""
+    from_snapshot: bool = False  # imported from a snapshot file rather than a response
 
 
 def utc_now() -> str:
@@ -70,31 +71,67 @@ def record(upstream: Upstream, folder: Path, policy: Policy = Policy()) -> Outco
 
 
 def _decide(upstream: Upstream, folder: Path, policy: Policy) -> Outcome:
-    check, retrieved_at = policy.check, policy.retrieved_at
+    check = policy.check
     snapshots = history(folder)
     sha = canonical_sha256(upstream.result)
-    stamp = retrieved_at or utc_now()
+    stamp = policy.retrieved_at or upstream.retrieved_at or utc_now()
     if not snapshots:
+        # Nothing to number from: a snapshot file keeps its version, so a colleague's v2 stays v2.
+        first = upstream.version or FIRST
         if check:
-            return Outcome("differs", FIRST, note="no snapshot yet")
-        fresh = Snapshot(FIRST, upstream.source, stamp, sha, upstream.tips, upstream.dictionaries)
+            return _outcome(upstream, "differs", first, note="no snapshot yet")
+        fresh = Snapshot(first, upstream.source, stamp, sha, upstream.tips, upstream.dictionaries)
         return _write(upstream, folder, [fresh], None, {})
+    known = _already_recorded(upstream, snapshots, sha)
+    if known is not None:
+        return known
     newest = snapshots[-1]
-    if sha == newest.sha256:
-        return Outcome("up_to_date", newest.version)
     candidate = Snapshot(newest.version, upstream.source, stamp, sha, upstream.tips, upstream.dictionaries)
     accepted = load_accepted(folder / ACCEPTED)
     report = compare(newest, candidate, accepted)
     following = report.next_version()
     if following is None:
         # Nothing a generated file shows changed (order, or keys the loader ignores): nothing to pin.
-        return Outcome("up_to_date", newest.version, report, note="only order or ignored keys differ")
+        note = "only order or ignored keys differ"
+        return _outcome(upstream, "up_to_date", newest.version, report, note)
     if policy.removal_limit is not None:
         _refuse_glitch(newest, candidate, report, policy.removal_limit)
     report = replace(report, new_version=following)  # the same changes, now titled OLD -> NEW
+    note = _renumbered(upstream, following, newest.version)
     if check:
-        return Outcome("differs", following, report)
-    return _write(upstream, folder, [*snapshots, replace(candidate, version=following)], report, accepted)
+        return _outcome(upstream, "differs", following, report, note)
+    recorded = _write(upstream, folder, [*snapshots, replace(candidate, version=following)], report, accepted)
+    return replace(recorded, note=note)
+
+
+def _outcome(
+    upstream: Upstream, status: Status, version: Version, report: Report | None = None, note: str = ""
+) -> Outcome:
+    return Outcome(status, version, report, note=note, from_snapshot=upstream.version is not None)
+
+
+def _already_recorded(upstream: Upstream, snapshots: list[Snapshot], sha: str) -> Outcome | None:
+    """The newest snapshot when ``upstream`` is identical; any snapshot when it came from a snapshot file.
+
+    A response equal to an older snapshot is upstream going back, a new version; a snapshot file
+    equal to an older snapshot is history already recorded, and recording it again would revert it.
+    """
+    newest = snapshots[-1]
+    older = snapshots if upstream.version is not None else [newest]
+    known = next((s for s in reversed(older) if s.sha256 == sha), None)
+    if known is None:
+        return None
+    notes = [] if known is newest else [f"the newest is {newest.version}"]
+    if upstream.version is not None and upstream.version != known.version:
+        notes.append(f"the file says {upstream.version}")
+    return _outcome(upstream, "up_to_date", known.version, note="; ".join(notes))
+
+
+def _renumbered(upstream: Upstream, version: Version, newest: Version) -> str:
+    """A note when dictgen's version for a snapshot file differs from the one the file gives."""
+    if upstream.version is None or upstream.version == version:
+        return ""
+    return f"the file says {upstream.version}, but versions here follow the changes since {newest}"
 
 
 def _refuse_glitch(old: Snapshot, new: Snapshot, report: Report, limit: float) -> None:
@@ -132,12 +169,17 @@ def _write(
     changelog = render_changelog(snapshots, accepted)
     # The new snapshot goes in first, so the changelog never names a version that is not on disk.
     written = write_files({target: data, folder / CHANGELOG: changelog}, folder)
-    return Outcome("recorded", new.version, report, tuple(written))
+    return Outcome(
+        "recorded", new.version, report, tuple(written), from_snapshot=upstream.version is not None
+    )
 
 
 def summary(outcome: Outcome, folder: Path) -> list[str]:
     """Lines for stdout: the outcome, then the changes as ``dictgen diff`` prints them."""
     note = f"; {outcome.note}" if outcome.note else ""
+    if outcome.status == "up_to_date" and outcome.from_snapshot:
+        aside = f" ({outcome.note})" if outcome.note else ""
+        return [f"unchanged: the same dictionary as version {outcome.version}{aside}"]
     if outcome.status == "up_to_date":
         return [f"up to date (version {outcome.version}{note})"]
     report = outcome.report
@@ -145,6 +187,6 @@ def summary(outcome: Outcome, folder: Path) -> list[str]:
     if outcome.status == "differs":
         head = f"upstream differs: would record {outcome.version} ({bump}{note})"
     else:
-        head = f"recorded {outcome.version} ({bump}): {folder / f'{outcome.version}.json'}"
+        head = f"recorded {outcome.version} ({bump}{note}): {folder / f'{outcome.version}.json'}"
     details = render_report(report, "text").splitlines() if report is not None else []
     return [head, *details]

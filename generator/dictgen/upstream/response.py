@@ -11,11 +11,15 @@ from typing import Any
 
 from dictgen.console import Redactor
 from dictgen.errors import DictgenError, FetchError, SnapshotError
-from dictgen.model.snapshot import parse_json, validate_result
-from dictgen.model.types import Dictionary
+from dictgen.model.snapshot import parse_json, snapshot_from_doc, validate_result
+from dictgen.model.types import Dictionary, Version
 from dictgen.text import needs_escape
 
 MAX_BYTES = 5 * 1024 * 1024
+_SAVED_FORMS = (
+    'expected a response {"reason", "result", "error_code"} '
+    'or a snapshot file like snapshots/1.0.0.json {"version", "source", "retrieved_at", "sha256", "result"}'
+)
 
 # Juhe system-level error codes: (meaning, worth retrying later).
 SYSTEM_ERRORS: dict[int, tuple[str, bool]] = {
@@ -38,12 +42,17 @@ SYSTEM_ERRORS: dict[int, tuple[str, bool]] = {
 
 @dataclass(frozen=True)
 class Upstream:
-    """A validated ``result`` object and where it came from (without the key)."""
+    """A validated ``result`` object and where it came from (without the key).
+
+    Read from a snapshot file, it also has the file's ``version`` and ``retrieved_at``.
+    """
 
     result: dict[str, Any]
     source: str
     tips: tuple[str, ...] | None
     dictionaries: tuple[Dictionary, ...]
+    version: Version | None = None
+    retrieved_at: str = ""
 
 
 def one_line(text: str, limit: int = 160) -> str:
@@ -65,6 +74,19 @@ def read_saved(path: Path) -> bytes:
     if len(data) > MAX_BYTES:
         raise FetchError(str(path), f"too large: more than {MAX_BYTES} bytes")
     return data
+
+
+def decode_saved(data: bytes, where: str, source: str) -> Upstream:
+    """A saved file: a raw API response (``error_code``) or a snapshot file (``version``, ``sha256``)."""
+    doc = parse_json(data, where)
+    if isinstance(doc, dict) and "error_code" not in doc and doc.keys() & {"version", "sha256"}:
+        snap = snapshot_from_doc(doc, where)
+        return Upstream(
+            doc["result"], snap.source, snap.tips, snap.dictionaries, snap.version, snap.retrieved_at
+        )
+    if not isinstance(doc, dict) or "error_code" not in doc:
+        raise FetchError(where, f"neither a Juhe API response nor a snapshot: {_SAVED_FORMS}")
+    return decode_response(data, where, source)
 
 
 def decode_response(data: bytes, where: str, source: str, redact: Redactor | None = None) -> Upstream:

@@ -12,16 +12,14 @@ from dictgen.model.snapshot import (
     canonical_sha256,
     history,
     load_snapshots,
-    parse_json,
     parse_snapshot,
-    snapshot_from_doc,
 )
 from dictgen.model.types import Snapshot, Version
 from dictgen.tomlfile import parse_toml
 from dictgen.upstream import gitrev
 from dictgen.upstream.accepted import ACCEPTED, load_accepted
 from dictgen.upstream.diff import UNVERSIONED, Report, compare
-from dictgen.upstream.response import decode_response
+from dictgen.upstream.response import decode_saved
 
 
 def side_from_file(path: Path) -> Snapshot:
@@ -30,12 +28,10 @@ def side_from_file(path: Path) -> Snapshot:
         data = path.read_bytes()
     except OSError as exc:
         raise SnapshotError(path, [("", exc.strerror or str(exc))]) from None
-    doc = parse_json(data, str(path))
-    if isinstance(doc, dict) and "version" in doc:
-        return snapshot_from_doc(doc, str(path))
-    upstream = decode_response(data, str(path), str(path))
-    sha = canonical_sha256(upstream.result)
-    return Snapshot(UNVERSIONED, str(path), "", sha, upstream.tips, upstream.dictionaries)
+    saved = decode_saved(data, str(path), str(path))
+    sha = canonical_sha256(saved.result)
+    version = saved.version or UNVERSIONED
+    return Snapshot(version, saved.source, saved.retrieved_at, sha, saved.tips, saved.dictionaries)
 
 
 def resolve_side(arg: str, history: list[Snapshot]) -> Snapshot:
