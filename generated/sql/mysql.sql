@@ -38,7 +38,8 @@ SET @juhe_dictionary_ddl = CONCAT(
 PREPARE juhe_dictionary_ddl FROM @juhe_dictionary_ddl;
 EXECUTE juhe_dictionary_ddl;
 
--- Tables made by the seeds of dictgen 0.1 have VARBINARY names and codes and no position column.
+-- Tables made by the seeds of the dictgen 0.1 generator (a release of the tool, not a dictionary
+-- version) have VARBINARY names and codes and no position column.
 -- Each step below changes them only where information_schema shows it is needed (else it runs
 -- DO 0): @juhe_dictionary_convert counts the key columns of another type. The foreign key between the
 -- two tables would block the type change: it is dropped first and added back last.

@@ -7,9 +7,10 @@
 -- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
 -- survive. Running it again changes nothing.
 
--- Tables made by the seeds of dictgen 0.1 have no position column, and SQLite cannot add one
--- only when it is missing: on such a database every INSERT and UPDATE below fails ("no column
--- named position") and nothing changes. Add the columns once, then run this seed:
+-- Tables made by the seeds of the dictgen 0.1 generator (a release of the tool, not a dictionary
+-- version) have no position column, and SQLite cannot add one only when it is missing: on such
+-- a database every INSERT and UPDATE below fails ("no column named position") and nothing
+-- changes. Add the columns once, then run this seed:
 --   ALTER TABLE juhe_dictionary ADD COLUMN position INTEGER;
 --   ALTER TABLE juhe_dictionary_entry ADD COLUMN position INTEGER;
 BEGIN;

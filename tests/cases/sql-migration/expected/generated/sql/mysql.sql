@@ -40,7 +40,8 @@ SET @app_dictionary_ddl = CONCAT(
 PREPARE app_dictionary_ddl FROM @app_dictionary_ddl;
 EXECUTE app_dictionary_ddl;
 
--- Tables made by the seeds of dictgen 0.1 have VARBINARY names and codes and no position column.
+-- Tables made by the seeds of the dictgen 0.1 generator (a release of the tool, not a dictionary
+-- version) have VARBINARY names and codes and no position column.
 -- Each step below changes them only where information_schema shows it is needed (else it runs
 -- DO 0): @app_dictionary_convert counts the key columns of another type. The foreign key between the
 -- two tables would block the type change: it is dropped first and added back last.

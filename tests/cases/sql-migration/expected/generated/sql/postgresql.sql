@@ -13,8 +13,8 @@
 -- Needs a UTF8 database; the literals are exact whatever standard_conforming_strings is.
 SET client_encoding = 'UTF8';
 
--- The tables are created, and the position column that the tables of dictgen 0.1's seeds lack is
--- added, only when missing: CREATE TABLE and ADD COLUMN IF NOT EXISTS would print "NOTICE: ...
+-- The tables are created, and the position column that tables from the seeds of the dictgen 0.1
+-- generator lack is added, only when missing: CREATE TABLE and ADD COLUMN IF NOT EXISTS would print "NOTICE: ...
 -- already exists, skipping" on every run, and SET client_min_messages would outlast the seed in
 -- your transaction. The DO block is a single-quoted string, so tools that split a seed where SQLite
 -- sees a statement end (the docs' Alembic and Django recipes) keep it whole.

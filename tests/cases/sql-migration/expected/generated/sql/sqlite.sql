@@ -10,9 +10,10 @@
 -- It opens no transaction of its own (sql_transaction = "none"): run it inside yours, e.g. with
 -- psql -1 or from a migration tool.
 
--- Tables made by the seeds of dictgen 0.1 have no position column, and SQLite cannot add one
--- only when it is missing: on such a database every INSERT and UPDATE below fails ("no column
--- named position") and nothing changes. Add the columns once, then run this seed:
+-- Tables made by the seeds of the dictgen 0.1 generator (a release of the tool, not a dictionary
+-- version) have no position column, and SQLite cannot add one only when it is missing: on such
+-- a database every INSERT and UPDATE below fails ("no column named position") and nothing
+-- changes. Add the columns once, then run this seed:
 --   ALTER TABLE app_dictionary ADD COLUMN position INTEGER;
 --   ALTER TABLE app_dictionary_entry ADD COLUMN position INTEGER;
 
