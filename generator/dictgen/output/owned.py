@@ -50,14 +50,9 @@ def safe_path(rel: object) -> bool:
     return not {"", ".", ".."} & set(rel.split("/"))
 
 
-def read(path: Path) -> bytes | None:
-    """The bytes of a regular file; None for anything else (missing, a link, a FIFO, a device)."""
-    return read_or_none(path)
-
-
 def sha256_of(path: Path) -> str | None:
     """The sha256 of a regular file's bytes, or None (see ``read``)."""
-    data = read(path)
+    data = read_or_none(path)
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 
@@ -92,7 +87,7 @@ def changes(
     wanted bytes; deletes only what is unedited since it was written.
     """
     for path, data in wanted.items():
-        if path not in owned and (old := read(path)) is not None and old != data:
+        if path not in owned and (old := read_or_none(path)) is not None and old != data:
             raise DictgenError(path, f"exists but {owner.refusal}")
     gone = sorted(previous.keys() - wanted.keys())
     digests = {path: sha256_of(path) for path in gone}

@@ -14,8 +14,8 @@ from typing import Any, Literal
 from dictgen import __version__
 from dictgen.errors import DictgenError
 from dictgen.output import owned
-from dictgen.output.atomic import is_leftover, journal_path
-from dictgen.output.owned import Lines, read, safe_path, sha256_of
+from dictgen.output.atomic import is_leftover, journal_path, read_or_none
+from dictgen.output.owned import Lines, safe_path, sha256_of
 from dictgen.render.contract import Files
 from dictgen.text import visible
 
@@ -207,7 +207,7 @@ def _leftovers(folder: Path) -> list[str]:
 
 def compare_file(path: Path, expected: bytes) -> Difference | None:
     """How ``path`` differs from ``expected``, or None when it is identical."""
-    actual = read(path)
+    actual = read_or_none(path)
     if actual is None:
         return Difference(
             "missing", path.as_posix(), added=len(expected.decode("utf-8", "replace").splitlines())

@@ -14,8 +14,8 @@ from dictgen.errors import DictgenError
 from dictgen.model.snapshot import load_snapshots, newest_per_major
 from dictgen.model.types import Version
 from dictgen.output import owned
-from dictgen.output.atomic import locked, recover
-from dictgen.output.owned import Lines, read, safe_path
+from dictgen.output.atomic import locked, read_or_none, recover
+from dictgen.output.owned import Lines, safe_path
 from dictgen.output.plan import MANIFEST
 from dictgen.vendoring.vendored import (
     FORMAT,
@@ -80,7 +80,7 @@ def _source(request: Request) -> tuple[dict[str, bytes], tuple[tuple[Version, st
     folder = request.out / vendorable()[request.target].package
     files: dict[str, bytes] = {}
     for rel, digest in sorted(listed.items()):
-        data = read(folder / rel)
+        data = read_or_none(folder / rel)
         if data is None:
             raise DictgenError(folder / rel, "missing: run `dictgen generate` first")
         if _sha256(data) != digest:
