@@ -96,3 +96,15 @@ def test_stat_is_refused_with_vendored(project: Path, run: Run) -> None:
     result = run("check", "--vendored", "elsewhere", "--stat")
     assert result.exit_code == 2
     assert result.stderr == "error: --vendored: takes no --stat (only --snapshots)\n"
+
+
+def test_file_names_print_as_one_escaped_line_each(project: Path, run: Run) -> None:
+    """A file name cannot split a line, colour the terminal or start a CI workflow command."""
+    assert run("generate").exit_code == 0
+    folder = project / "generated" / "python"
+    for name in ("a\n::error title=x::forged", "\x1b[31mred", "rtl\u202etxt"):
+        (folder / name).write_text("x", encoding="utf-8")
+    for args in (["check"], ["check", "--stat"]):
+        out = run(*args).stdout
+        assert "\x1b" not in out and "\u202e" not in out and not out.count("\n::"), out
+        assert "a\\u000a::error title=x::forged" in out and "\\u001b[31mred" in out, out

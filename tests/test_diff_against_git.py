@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dictgen.choices import REPORT_FORMATS
+from dictgen.upstream import gitrev
 from tests.conftest import Run
 from tests.support.diffcases import BASE, Result, edited, set_label
 from tests.support.helpers import dictgen, git, write_snapshot
@@ -163,6 +164,17 @@ def _nothing(repo: Path) -> None:
     pass
 
 
+def _loop(repo: Path) -> None:
+    """REF's settings name a folder that, in the working tree, is a symbolic link to itself."""
+    at_ref(_replace("pyproject.toml", SETTINGS.format("loop")))(repo)
+    (repo / "loop").symlink_to("loop")
+
+
+def _big_snapshot(repo: Path) -> None:
+    """A snapshot whose blob is larger than MAX_BLOB (made small for the test)."""
+    (repo / "snapshots" / "1.0.0.json").write_bytes(b" " * 2048 + b"{}")
+
+
 NO_GIT = {"PATH": "no-such-folder"}
 # name: (what to do in the repository, --against, environment, what stderr says)
 ERRORS: dict[str, tuple[Callable[[Path], object], str, dict[str, str], str]] = {
@@ -211,6 +223,14 @@ ERRORS: dict[str, tuple[Callable[[Path], object], str, dict[str, str], str]] = {
         {},
         "git: not a git repository",
     ),
+    "a symbolic link loop": (_loop, "ref", {}, "loop: cannot resolve: "),
+    "a blob over the limit": (
+        at_ref(_big_snapshot),
+        "ref",
+        {},
+        "ref:snapshots/1.0.0.json: 2050 bytes: more than",
+    ),
+    "a very long ref": (_nothing, "a" * 5000, {}, "a" * 100 + "…: no such commit"),
     "git not installed": (
         _nothing,
         "main",
@@ -225,6 +245,7 @@ def test_errors_are_one_line_and_exit_2(
     repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     setup, ref, env, message = ERRORS[name]
+    monkeypatch.setattr(gitrev, "MAX_BLOB", 1024)
     setup(repo)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -241,3 +262,18 @@ def test_against_with_old_or_new_is_a_usage_error(repo: Path) -> None:
         assert proc.returncode == 2 and proc.stdout == ""
         message = "--against compares REF with the working tree: give no OLD or NEW"
         assert proc.stderr == f"error: usage: {message} (see dictgen --help)\n"
+
+
+def test_a_shallow_clone_says_so(
+    repo: Path, run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit(repo, "a second commit")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
+    monkeypatch.chdir(shallow)
+    outcome = run("diff", "--against", "HEAD~1")
+    assert outcome.exit_code == 2
+    assert (
+        outcome.stderr
+        == "error: HEAD~1: no such commit in this repository (a shallow clone: fetch more history)\n"
+    )

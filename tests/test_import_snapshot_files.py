@@ -96,8 +96,14 @@ def tampered(doc: dict[str, Any]) -> dict[str, Any]:
         (lambda doc: {**doc, "version": "2.0"}, "version: '2.0' is not a MAJOR.MINOR.PATCH version"),
         (lambda doc: {"result": doc["result"]}, "neither a Juhe API response nor a snapshot: expected a"),
         (lambda doc: [doc], "neither a Juhe API response nor a snapshot"),
+        (lambda doc: {**doc, "version": "1" * 16 + ".0.0"}, "is not a MAJOR.MINOR.PATCH version"),
+        (lambda doc: {**doc, "version": "1" + "0" * 5000 + ".0.0"}, "is not a MAJOR.MINOR.PATCH version"),
+        (
+            lambda doc: {**doc, "error_code": 0},
+            "both a response (error_code) and a snapshot (sha256, version)",
+        ),
     ],
-    ids=["edited result", "bad version", "bare result", "a list"],
+    ids=["edited result", "bad version", "bare result", "a list", "16 digits", "5000 digits", "both forms"],
 )
 def test_a_bad_snapshot_file_is_one_line_and_exit_2(project: Path, run: Run, edit: Any, message: str) -> None:
     path = project / "theirs.json"

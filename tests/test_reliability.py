@@ -18,7 +18,7 @@ import pytest
 from dictgen.errors import DictgenError
 from dictgen.output.atomic import JOURNAL_FORMAT, journal_path, lock_path, locked
 from tests.conftest import Run
-from tests.support.helpers import copy_project, sample_result, tree
+from tests.support.helpers import copy_project, dictgen, sample_result, tree
 from tests.test_crash import _dictgen, at_rename
 
 PY = Path("generated/python/juhe_grabticket")
@@ -335,3 +335,29 @@ def test_an_output_folder_inside_the_snapshots_is_refused(project: Path, run: Ru
     assert (
         bad.exit_code == 2 and bad.stderr.startswith("error: names.toml: ") and "internal" not in bad.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"HOME": "relative-home", "XDG_STATE_HOME": ""},
+            "error: XDG_STATE_HOME: not set, and no home folder",
+        ),
+        ({"XDG_STATE_HOME": "relative-state"}, None),  # ignored, as the XDG spec says: the home one
+    ],
+    ids=["no absolute home", "relative XDG_STATE_HOME"],
+)
+def test_state_never_lands_in_the_working_folder(
+    tmp_path: Path, env: dict[str, str], message: str | None
+) -> None:
+    """Locks and journals live in an absolute state folder, or the run stops: never in the project."""
+    project, home = copy_project(tmp_path / "project"), tmp_path / "home"
+    proc = dictgen("generate", cwd=project, env={"HOME": str(home), **env})
+    if message is None:
+        assert proc.returncode == 0, proc.stderr
+        assert list((home / ".local" / "state" / "dictgen" / "journals").glob("*.lock"))
+    else:
+        assert proc.returncode == 2 and proc.stderr.startswith(message) and proc.stderr.count("\n") == 1
+    assert not (project / "relative-home").exists() and not (project / "relative-state").exists()
+    assert not (project / "~").exists()

@@ -147,7 +147,8 @@ def check(settings: Settings) -> list[output.Difference]:
 
 def _cache_root() -> Path | None:
     """The user's cache folder, or None without fast paths or when it is not private."""
-    return cache_home() if fast_paths() and private_folder(cache_home()) else None
+    home = cache_home()
+    return home if home is not None and fast_paths() and private_folder(home) else None
 
 
 def _cache(name: str) -> JsonCache | None:

@@ -123,7 +123,6 @@ def printable(value: Untrusted | str) -> str:
 
 
 def cell_text(value: Untrusted | str) -> str:
-    """The text itself, for code that escapes it."""
     """``printable``, with spaces at either end as ``\\u0020``: a value in a column shows them."""
     text = printable(value)
     core = text.strip(" ")

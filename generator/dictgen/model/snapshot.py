@@ -201,7 +201,7 @@ def _validate_header(doc: dict[str, Any], stem: str | None, problems: Problems) 
             problems.append((key, f"must be a string, not {_kind(doc[key])}"))
     version = Version.parse(doc["version"]) if isinstance(doc.get("version"), str) else None
     if isinstance(doc.get("version"), str) and version is None:
-        problems.append(("version", f"{doc['version']!r} is not a MAJOR.MINOR.PATCH version"))
+        problems.append(("version", f"{doc['version'][:40]!r} is not a MAJOR.MINOR.PATCH version"))
     if version is not None and stem is not None and str(version) != stem:
         problems.append(("version", f"{doc['version']!r} does not match the file name {stem}.json"))
     source = doc.get("source")

@@ -8,7 +8,9 @@ from functools import total_ordering
 
 from dictgen.choices import Bump
 
-_SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+# At most 15 digits a part: every part stays a safe integer in JavaScript (package.json, npm's semver).
+_PART = r"(0|[1-9][0-9]{0,14})"
+_SEMVER = re.compile(rf"{_PART}\.{_PART}\.{_PART}")
 
 
 @total_ordering
@@ -22,7 +24,7 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> Version | None:
-        """Return the version, or None when ``text`` is not MAJOR.MINOR.PATCH."""
+        """Return the version, or None when ``text`` is not MAJOR.MINOR.PATCH (parts of 1-15 digits)."""
         match = _SEMVER.fullmatch(text)
         if match is None:
             return None

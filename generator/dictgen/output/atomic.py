@@ -57,8 +57,19 @@ def is_leftover(name: str) -> bool:
 
 
 def user_folder(variable: str, default: str) -> Path:
-    """dictgen's folder in an XDG base folder: ``$variable/dictgen``, else ``~/<default>/dictgen``."""
-    return Path(os.environ.get(variable) or os.path.join(os.path.expanduser("~"), default), "dictgen")
+    """dictgen's folder in an XDG base folder: ``$variable/dictgen``, else ``~/<default>/dictgen``.
+
+    Always absolute: a relative ``$variable`` is ignored, as the XDG spec says, and without a home
+    folder (HOME unset, no passwd entry) it is an error: a relative folder would put locks and
+    journals in whatever folder dictgen runs from, where another run would not find them.
+    """
+    base = os.environ.get(variable, "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")  # "~" itself when there is no home folder
+        if not os.path.isabs(home):
+            raise DictgenError(variable, f"not set, and no home folder: set HOME or {variable}")
+        base = os.path.join(home, default)
+    return Path(base, "dictgen")
 
 
 def journal_path(folder: Path) -> Path:

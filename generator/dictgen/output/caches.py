@@ -8,6 +8,7 @@ import os
 import stat
 from pathlib import Path
 
+from dictgen.errors import DictgenError
 from dictgen.output.atomic import read_or_none, user_folder
 
 # Set (to anything but "" or "0") to turn every fast path off: no cache, every template
@@ -20,9 +21,13 @@ def fast_paths() -> bool:
     return os.environ.get(NO_FAST_PATHS, "") in ("", "0")
 
 
-def cache_home() -> Path:
-    """``$XDG_CACHE_HOME/dictgen`` (``~/.cache/dictgen``): caches that never change any output."""
-    return user_folder("XDG_CACHE_HOME", ".cache")
+def cache_home() -> Path | None:
+    """``$XDG_CACHE_HOME/dictgen`` (``~/.cache/dictgen``): caches that never change any output.
+    None without one (no home folder): then no cache is used."""
+    try:
+        return user_folder("XDG_CACHE_HOME", ".cache")
+    except DictgenError:
+        return None
 
 
 def private_folder(folder: Path) -> bool:

@@ -58,8 +58,8 @@ def sha256_of(path: Path) -> str | None:
 
 def refuse_root(folder: Path, role: str, theirs: Sequence[Path]) -> None:
     """Refuse ``folder`` as an owned tree when it is /, home, or overlaps a folder in ``theirs``."""
-    real = folder.resolve()
-    if real == Path(real.anchor) or real == Path.home().resolve():
+    real, home = folder.resolve(), os.path.expanduser("~")  # "~" itself when there is no home folder
+    if real == Path(real.anchor) or (os.path.isabs(home) and real == Path(home).resolve()):
         raise DictgenError(folder, f"refusing to use / or the home folder as the {role}")
     for path in theirs:
         other = path.resolve()

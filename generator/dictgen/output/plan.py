@@ -17,7 +17,7 @@ from dictgen.output import owned
 from dictgen.output.atomic import is_leftover, journal_path, read_or_none
 from dictgen.output.owned import Lines, safe_path, sha256_of
 from dictgen.render.contract import Files
-from dictgen.text import visible
+from dictgen.text import printable, visible
 
 MANIFEST = "manifest.json"
 DIFF_LINES = 20
@@ -143,7 +143,7 @@ def describe(differences: list[Difference], out: Path, stat: bool = False) -> Li
         lines += [(line, False) for line in _stat(differences)]
     else:
         for d in differences:
-            lines += [(f"{d.kind}: {d.path}", False), *((f"    {line}", False) for line in d.diff)]
+            lines += [(f"{d.kind}: {printable(d.path)}", False), *((f"    {line}", False) for line in d.diff)]
     if differences:
         lines.append((_summary(differences), False))
     foreign = sum(d.kind == "unexpected" for d in differences)
@@ -158,16 +158,17 @@ def describe(differences: list[Difference], out: Path, stat: bool = False) -> Li
 
 def _stat(differences: list[Difference]) -> list[str]:
     """`` path | 12 ++++----`` per file (its kind when it has no lines to count), bars scaled to STAT_BAR."""
-    width = max(len(d.path) for d in differences)
+    paths = {d.path: printable(d.path) for d in differences}  # a file name may hold a newline or ESC
+    width = max(len(shown) for shown in paths.values())
     digits = len(str(max(d.added + d.removed for d in differences)))
     scale = min(1.0, STAT_BAR / max(1, *(d.added + d.removed for d in differences)))
     lines = []
     for d in differences:
         if d.kind in ("stale", "missing"):
             bar = "+" * math.ceil(d.added * scale) + "-" * math.ceil(d.removed * scale)
-            lines.append(f" {d.path:<{width}} | {d.added + d.removed:>{digits}} {bar}".rstrip())
+            lines.append(f" {paths[d.path]:<{width}} | {d.added + d.removed:>{digits}} {bar}".rstrip())
         else:
-            lines.append(f" {d.path:<{width}} | {d.kind}")
+            lines.append(f" {paths[d.path]:<{width}} | {d.kind}")
     return lines
 
 

@@ -35,6 +35,10 @@ _REPOSITORY_ENV = (
     "GIT_COMMON_DIR",
 )
 _FILE_MODES = ("100644", "100755")
+# A snapshot at REF is read whole: a larger blob is refused before it is read. The largest snapshot
+# generate accepts (max_entries, 100,000 entries) is a few MiB.
+MAX_BLOB = 64 * 1024 * 1024
+SHOWN_REF = 100  # characters of an unknown REF that an error line repeats
 
 
 def _git_env() -> dict[str, str]:
@@ -99,14 +103,14 @@ class Revision:
 
     def holds(self, path: Path) -> bool:
         """Whether ``path`` (of the work tree) is in the repository."""
-        return path.resolve().is_relative_to(self.top)
+        return _resolved(path).is_relative_to(self.top)
 
     def inside(self, path: Path) -> PurePosixPath:
         """``path`` (of the work tree) as a path in the repository."""
         try:
-            return PurePosixPath(path.resolve().relative_to(self.top).as_posix())
+            return PurePosixPath(_resolved(path).relative_to(self.top).as_posix())
         except ValueError:
-            raise DictgenError(str(path), f"outside the git repository {self.top}") from None
+            raise DictgenError(path, f"outside the git repository {self.top}") from None
 
     def entry(self, path: PurePosixPath) -> Entry | None:
         """What ``path`` is at this revision, or None when it is nothing."""
@@ -132,7 +136,18 @@ class Revision:
     def _blob(self, found: Entry, path: PurePosixPath) -> bytes:
         if found.mode not in _FILE_MODES:  # a symbolic link, a submodule or a folder
             raise DictgenError(self.name(path), "not a regular file at this revision")
+        size = int(git(self.top, "cat-file", "-s", found.oid))
+        if size > MAX_BLOB:
+            raise DictgenError(self.name(path), f"{size} bytes: more than a snapshot may have ({MAX_BLOB})")
         return git(self.top, "cat-file", "blob", found.oid)
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with its symbolic links resolved; a loop is a one-line error."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop (Python 3.11)
+        raise DictgenError(path, f"cannot resolve: {exc}") from None
 
 
 def _entries(listed: bytes) -> list[Entry]:
@@ -152,7 +167,8 @@ def resolve(ref: str, folder: Path) -> Revision:
         commit = git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}")
     except DictgenError:  # --quiet: exit 1 and no message when REF names no commit
         shown = printable(ref) or '""'
-        raise DictgenError(
-            shown, "no such commit in this repository (try a branch, tag, sha or HEAD~1)"
-        ) from None
+        shown = shown if len(shown) <= SHOWN_REF else shown[:SHOWN_REF] + "…"
+        shallow = git(top, "rev-parse", "--is-shallow-repository").strip() == b"true"
+        hint = "a shallow clone: fetch more history" if shallow else "try a branch, tag, sha or HEAD~1"
+        raise DictgenError(shown, f"no such commit in this repository ({hint})") from None
     return Revision(ref, commit.decode("ascii").strip(), top)

@@ -79,7 +79,11 @@ def read_saved(path: Path) -> bytes:
 def decode_saved(data: bytes, where: str, source: str) -> Upstream:
     """A saved file: a raw API response (``error_code``) or a snapshot file (``version``, ``sha256``)."""
     doc = parse_json(data, where)
-    if isinstance(doc, dict) and "error_code" not in doc and doc.keys() & {"version", "sha256"}:
+    snapshot_keys = sorted(doc.keys() & {"version", "sha256"}) if isinstance(doc, dict) else []
+    if snapshot_keys and "error_code" in doc:  # which checks apply would be a guess
+        both = ", ".join(snapshot_keys)
+        raise FetchError(where, f"both a response (error_code) and a snapshot ({both}): {_SAVED_FORMS}")
+    if snapshot_keys:
         snap = snapshot_from_doc(doc, where)
         return Upstream(
             doc["result"], snap.source, snap.tips, snap.dictionaries, snap.version, snap.retrieved_at
