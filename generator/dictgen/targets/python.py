@@ -56,7 +56,7 @@ def _distribution(templates: Templates, views: Sequence[MajorView]) -> Files:
 
 def _public(view: MajorView) -> list[str]:
     names = ["CodeEnum", "DESCRIPTIONS", "DICTIONARIES", "SNAPSHOT_SHA256", "TIPS", "__version__"]
-    return names + [d.class_name for d in view.dictionaries]
+    return names + [name for d in view.dictionaries for name in (d.class_name, d.derived.literal)]
 
 
 def _isort(names: list[str], case_sensitive: bool) -> list[str]:

@@ -20,14 +20,23 @@ __all__ = [
     "TIPS",
     "CodeEnum",
     "IdType",
+    "IdTypeLiteral",
     "MsgCode",
+    "MsgCodeLiteral",
     "OrderStatus",
+    "OrderStatusLiteral",
     "PassengerType",
+    "PassengerTypeLiteral",
     "RefundType",
+    "RefundTypeLiteral",
     "SeatClass",
     "SeatClassCode",
+    "SeatClassCodeLiteral",
+    "SeatClassLiteral",
     "TicketStateCode",
+    "TicketStateCodeLiteral",
     "TrainClass",
+    "TrainClassLiteral",
     "__version__",
 ]
 
@@ -95,6 +104,10 @@ class IdType(CodeEnum):
     HK_MACAO_TRAVEL_PERMIT = "4"  #: 港澳通行证
 
 
+IdTypeLiteral = typing.Literal["1", "2", "3", "4"]
+"""The codes of :class:`IdType` as a ``typing.Literal`` type, for raw data."""
+
+
 class PassengerType(CodeEnum):
     """乘客类型,一般用在创建订单的passengerType字段"""
 
@@ -102,6 +115,10 @@ class PassengerType(CodeEnum):
     CHILD = "2"  #: 儿童
     STUDENT = "3"  #: 学生票
     DISABLED_MILITARY = "4"  #: 残军票
+
+
+PassengerTypeLiteral = typing.Literal["1", "2", "3", "4"]
+"""The codes of :class:`PassengerType` as a ``typing.Literal`` type, for raw data."""
 
 
 class RefundType(CodeEnum):
@@ -114,6 +131,12 @@ class RefundType(CodeEnum):
     STATION_REFUND = "offline"  #: 车站退票退款
     ISSUE_FAILED = "issuefail"  #: 出票失败退款
     OTHER = "other"  #: 其他原因退款
+
+
+RefundTypeLiteral = typing.Literal[
+    "0", "1", "2", "online", "offline", "issuefail", "other"
+]
+"""The codes of :class:`RefundType` as a ``typing.Literal`` type, for raw data."""
 
 
 class SeatClass(CodeEnum):
@@ -141,6 +164,31 @@ class SeatClass(CodeEnum):
     SECOND_CLASS_SOFT_SEAT = "44"  #: 二等软座
 
 
+SeatClassLiteral = typing.Literal[
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "8",
+    "9",
+    "10",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "16",
+    "17",
+    "18",
+    "33",
+    "44",
+]
+"""The codes of :class:`SeatClass` as a ``typing.Literal`` type, for raw data."""
+
+
 class SeatClassCode(CodeEnum):
     """一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段"""
 
@@ -160,6 +208,25 @@ class SeatClassCode(CodeEnum):
     OTHER = "otherseat"  #: 其他
 
 
+SeatClassCodeLiteral = typing.Literal[
+    "hardseat",
+    "softseat",
+    "firstseat",
+    "secondseat",
+    "hardsleeperup",
+    "hardsleepermid",
+    "hardsleeperdown",
+    "softsleeperup",
+    "softsleeperdown",
+    "noseat",
+    "businessseat",
+    "specialseat",
+    "advancedsoftsleeper",
+    "otherseat",
+]
+"""The codes of :class:`SeatClassCode` as a ``typing.Literal`` type, for raw data."""
+
+
 class TrainClass(CodeEnum):
     """一般用在站站查询返回的json数据中的trains数组中的trainClass字段"""
 
@@ -177,6 +244,12 @@ class TrainClass(CodeEnum):
     HIGH_SPEED_EMU = "GD"  #: 高速动车
 
 
+TrainClassLiteral = typing.Literal[
+    "C", "D", "KT", "KKS", "KPK", "KPM", "KS", "PK", "PM", "XGZ", "Z", "GD"
+]
+"""The codes of :class:`TrainClass` as a ``typing.Literal`` type, for raw data."""
+
+
 class TicketStateCode(CodeEnum):
     """一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)"""
 
@@ -187,6 +260,10 @@ class TicketStateCode(CodeEnum):
     REFUND_FAILED = "O"  #: 退票失败
     CHANGING = "Y"  #: 改签中
     CHANGED = "G"  #: 已改签
+
+
+TicketStateCodeLiteral = typing.Literal["N", "F", "C", "T", "O", "Y", "G"]
+"""The codes of :class:`TicketStateCode` as a ``typing.Literal`` type, for raw data."""
 
 
 class OrderStatus(CodeEnum):
@@ -201,6 +278,10 @@ class OrderStatus(CodeEnum):
     CANCELLED = "C"  #: 已取消
     REFUNDED = "T"  #: 已退票
     CHANGED = "E"  #: 已改签
+
+
+OrderStatusLiteral = typing.Literal["N", "B", "D", "F", "U", "O", "C", "T", "E"]
+"""The codes of :class:`OrderStatus` as a ``typing.Literal`` type, for raw data."""
 
 
 class MsgCode(CodeEnum):
@@ -272,6 +353,77 @@ class MsgCode(CodeEnum):
     PHONE_OR_ID_NUMBER_INVALID = "416"  #: 手机号或证件号码不正确
     CONTACT_ALREADY_EXISTS = "417"  #: 该联系人已存在
     UNKNOWN_FAILURE = "999"  #: 未知的失败原因
+
+
+MsgCodeLiteral = typing.Literal[
+    "100",
+    "101",
+    "102",
+    "103",
+    "104",
+    "105",
+    "201",
+    "202",
+    "203",
+    "204",
+    "205",
+    "206",
+    "207",
+    "208",
+    "209",
+    "210",
+    "211",
+    "212",
+    "213",
+    "214",
+    "215",
+    "216",
+    "217",
+    "218",
+    "219",
+    "220",
+    "221",
+    "222",
+    "301",
+    "302",
+    "303",
+    "304",
+    "305",
+    "306",
+    "307",
+    "308",
+    "309",
+    "310",
+    "311",
+    "312",
+    "313",
+    "314",
+    "315",
+    "316",
+    "317",
+    "318",
+    "319",
+    "320",
+    "401",
+    "402",
+    "403",
+    "404",
+    "405",
+    "406",
+    "407",
+    "408",
+    "409",
+    "410",
+    "411",
+    "412",
+    "413",
+    "414",
+    "415",
+    "416",
+    "417",
+    "999",
+]
+"""The codes of :class:`MsgCode` as a ``typing.Literal`` type, for raw data."""
 
 
 class _Dictionaries(Mapping[str, type[CodeEnum]]):

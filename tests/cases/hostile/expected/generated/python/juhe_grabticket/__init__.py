@@ -12,10 +12,14 @@ from .v1 import (
     SNAPSHOT_SHA256,
     TIPS,
     Class,
+    ClassLiteral,
     CodeEnum,
     Init,
+    InitLiteral,
     Tips2,
+    Tips2Literal,
     ZuoWei,
+    ZuoWeiLiteral,
     __version__,
 )
 
@@ -25,9 +29,13 @@ __all__ = [
     "SNAPSHOT_SHA256",
     "TIPS",
     "Class",
+    "ClassLiteral",
     "CodeEnum",
     "Init",
+    "InitLiteral",
     "Tips2",
+    "Tips2Literal",
     "ZuoWei",
+    "ZuoWeiLiteral",
     "__version__",
 ]

@@ -13,7 +13,9 @@ from .v2 import (
     TIPS,
     CodeEnum,
     OrderStatus,
+    OrderStatusLiteral,
     SeatClass,
+    SeatClassLiteral,
     __version__,
 )
 
@@ -24,6 +26,8 @@ __all__ = [
     "TIPS",
     "CodeEnum",
     "OrderStatus",
+    "OrderStatusLiteral",
     "SeatClass",
+    "SeatClassLiteral",
     "__version__",
 ]

@@ -19,10 +19,14 @@ __all__ = [
     "SNAPSHOT_SHA256",
     "TIPS",
     "Class",
+    "ClassLiteral",
     "CodeEnum",
     "Init",
+    "InitLiteral",
     "Tips2",
+    "Tips2Literal",
     "ZuoWei",
+    "ZuoWeiLiteral",
     "__version__",
 ]
 
@@ -94,6 +98,12 @@ class Class(CodeEnum):
     MISSING = "_missing_"  #: 硬座
 
 
+ClassLiteral = typing.Literal[
+    "__proto__", "None", "0", " 1", "01", "é", "e\u0301", "_missing_"
+]
+"""The codes of :class:`Class` as a ``typing.Literal`` type, for raw data."""
+
+
 class Init(CodeEnum):
     """\x22\x22\x22 docstring breaker"""
 
@@ -102,8 +112,16 @@ class Init(CodeEnum):
     HAS_OWN_PROPERTY = "hasOwnProperty"  #: 😀
 
 
+InitLiteral = typing.Literal["constructor", "toString", "hasOwnProperty"]
+"""The codes of :class:`Init` as a ``typing.Literal`` type, for raw data."""
+
+
 class Tips2(CodeEnum):
     pass
+
+
+Tips2Literal = typing.NoReturn
+"""No code: :class:`Tips2` is empty, and no value has this type."""
 
 
 class ZuoWei(CodeEnum):
@@ -111,6 +129,10 @@ class ZuoWei(CodeEnum):
 
     LEADING = "1"  #:  leading
     TRAILING = "2"  #: trailing
+
+
+ZuoWeiLiteral = typing.Literal["1", "2"]
+"""The codes of :class:`ZuoWei` as a ``typing.Literal`` type, for raw data."""
 
 
 class _Dictionaries(Mapping[str, type[CodeEnum]]):

@@ -20,7 +20,9 @@ __all__ = [
     "TIPS",
     "CodeEnum",
     "OrderStatus",
+    "OrderStatusLiteral",
     "SeatClass",
+    "SeatClassLiteral",
     "__version__",
 ]
 
@@ -88,11 +90,19 @@ class SeatClass(CodeEnum):
     WU_ZUO = "10"  #: 无座
 
 
+SeatClassLiteral = typing.Literal["1", "4", "6", "10"]
+"""The codes of :class:`SeatClass` as a ``typing.Literal`` type, for raw data."""
+
+
 class OrderStatus(CodeEnum):
     """订单状态"""
 
     QIANG_PIAO_DAN_YI_CHUANG_JIAN = "N"  #: 抢票单已创建
     QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG = "F"  #: 抢票成功(出票成功)
+
+
+OrderStatusLiteral = typing.Literal["N", "F"]
+"""The codes of :class:`OrderStatus` as a ``typing.Literal`` type, for raw data."""
 
 
 class _Dictionaries(Mapping[str, type[CodeEnum]]):
