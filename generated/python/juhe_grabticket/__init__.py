@@ -12,6 +12,7 @@ from .v1 import (
     SNAPSHOT_SHA256,
     TIPS,
     CodeEnum,
+    ErrorCodeParts,
     IdType,
     IdTypeLiteral,
     MsgCode,
@@ -26,11 +27,13 @@ from .v1 import (
     SeatClassCode,
     SeatClassCodeLiteral,
     SeatClassLiteral,
+    SystemErrorCode,
     TicketStateCode,
     TicketStateCodeLiteral,
     TrainClass,
     TrainClassLiteral,
     __version__,
+    parse_error_code,
 )
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "SNAPSHOT_SHA256",
     "TIPS",
     "CodeEnum",
+    "ErrorCodeParts",
     "IdType",
     "IdTypeLiteral",
     "MsgCode",
@@ -53,9 +57,11 @@ __all__ = [
     "SeatClassCode",
     "SeatClassCodeLiteral",
     "SeatClassLiteral",
+    "SystemErrorCode",
     "TicketStateCode",
     "TicketStateCodeLiteral",
     "TrainClass",
     "TrainClassLiteral",
     "__version__",
+    "parse_error_code",
 ]

@@ -14,13 +14,16 @@ from .v1 import (
     Class,
     ClassLiteral,
     CodeEnum,
+    ErrorCodeParts,
     Init,
     InitLiteral,
+    SystemErrorCode,
     Tips2,
     Tips2Literal,
     ZuoWei,
     ZuoWeiLiteral,
     __version__,
+    parse_error_code,
 )
 
 __all__ = [
@@ -31,11 +34,14 @@ __all__ = [
     "Class",
     "ClassLiteral",
     "CodeEnum",
+    "ErrorCodeParts",
     "Init",
     "InitLiteral",
+    "SystemErrorCode",
     "Tips2",
     "Tips2Literal",
     "ZuoWei",
     "ZuoWeiLiteral",
     "__version__",
+    "parse_error_code",
 ]
