@@ -99,8 +99,8 @@ def test_every_bad_setting_is_reported_at_once(project: Path, run: Run) -> None:
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "error: pyproject.toml: [tool.dictgen] colour: unknown setting (known: builtin_names, docs,"
-        " jsonschema, max_entries, names, out, python, snapshots, sql, strict_names, targets, templates,"
-        " typescript)",
+        " errors, jsonschema, max_entries, names, out, python, snapshots, sql, strict_names, targets,"
+        " templates, typescript)",
         "error: pyproject.toml: [tool.dictgen] out: must be a string",
         'error: pyproject.toml: [tool.dictgen] sql.transaction: must be "own" or "none"',
     ]

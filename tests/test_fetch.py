@@ -16,10 +16,11 @@ import pytest
 
 from dictgen.console import Redactor
 from dictgen.errors import FetchError, SnapshotError
+from dictgen.model.errorcodes import load_error_codes
 from dictgen.upstream import fetch as fetch_module
 from dictgen.upstream.fetch import Request, _delay, _retry_after, fetch, read_key
 from dictgen.upstream.http import os_reason, redacted_logs, shown_url
-from dictgen.upstream.response import SYSTEM_ERRORS, _describe_error, decode_response
+from dictgen.upstream.response import _describe_error, decode_response
 from tests.support.helpers import ROOT, dictgen, sample_result, tree, write_snapshot
 from tests.support.httpserver import (
     FAILURES,
@@ -205,14 +206,16 @@ def test_help_does_not_import_requests() -> None:
 # Unit tests of the small pieces.
 
 
-def test_every_documented_system_code_has_a_message() -> None:
+def test_every_documented_system_code_has_a_message_from_errors_toml() -> None:
+    table = {c.code: c for c in load_error_codes()}
     codes = {10001, 10002, 10003, 10004, 10005, 10007, 10008, 10009, 10011, 10012, 10013, 10014, 10020}
-    assert codes | {10021} == set(SYSTEM_ERRORS)
-    temporary = {code for code, (_, later) in SYSTEM_ERRORS.items() if later}
-    assert temporary == {10011, 10012, 10013, 10014, 10020}
-    for code in SYSTEM_ERRORS:
+    assert codes | {10021} == set(table)
+    assert {code for code, c in table.items() if c.retryable} == {10011, 10012, 10013, 10014, 10020}
+    for code, known in table.items():
         text = _describe_error(code, "ignored", Redactor())
-        assert text.startswith(f"Juhe error {code}: ") and "ignored" not in text
+        assert text.startswith(f"Juhe error {code}: {known.meaning} (") and "ignored" not in text
+    assert _describe_error(10020, "", Redactor()).endswith("(temporary: worth retrying later)")
+    assert _describe_error("10021", "", Redactor()).endswith("(permanent: fix this before retrying)")
 
 
 def test_error_code_zero_as_string_succeeds_and_booleans_do_not() -> None:

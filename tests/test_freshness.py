@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +27,14 @@ Mutation = Callable[[Path], object]
 def _project(tmp_path: Path) -> Settings:
     write_snapshot(tmp_path / "snapshots", "1.0.0", sample_result())
     (tmp_path / "names.toml").write_text('[seatClass]\n"1" = "WOODEN_BENCH"\n', encoding="utf-8")
-    return Settings(tmp_path / "snapshots", tmp_path / "out", tmp_path / "names.toml", tuple(registry()))
+    shutil.copy(ROOT / "errors.toml", tmp_path / "errors.toml")
+    return Settings(
+        tmp_path / "snapshots",
+        tmp_path / "out",
+        tmp_path / "names.toml",
+        tuple(registry()),
+        errors=tmp_path / "errors.toml",
+    )
 
 
 def _no_render(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,6 +78,12 @@ MUTATIONS: dict[str, tuple[Mutation, str]] = {
     ),
     "new snapshot": (lambda root: write_snapshot(root / "snapshots", "1.0.1", sample_result()), "stale"),
     "changed names": (lambda root: (root / "names.toml").write_text("", encoding="utf-8"), "stale"),
+    "changed error table": (
+        lambda root: (root / "errors.toml").write_text(
+            (ROOT / "errors.toml").read_text(encoding="utf-8").replace("接口维护", "维护"), encoding="utf-8"
+        ),
+        "stale",
+    ),
     "changed changelog": (lambda root: (root / "snapshots" / "CHANGELOG.md").write_text("x"), "stale"),
 }
 

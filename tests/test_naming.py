@@ -14,6 +14,7 @@ from dictgen.model.curated import UPPER_SNAKE, check_curated, load_curated
 from dictgen.model.naming import (
     assign,
     class_base,
+    derived,
     fallback_member,
 )
 from dictgen.model.snapshot import load_snapshot
@@ -89,6 +90,22 @@ def test_derived_typescript_names_do_not_collide() -> None:
     assert names.classes == {"seat": "Seat", "seatLabels": "SeatLabels_SEAT_LABELS", "isSeat": "IsSeat"}
 
 
+def test_a_class_named_like_a_literal_alias_gets_a_suffix_in_any_order() -> None:
+    """``seatClass`` gives ``SeatClassLiteral`` to its typing.Literal alias; a dictionary whose own
+    name would be ``SeatClassLiteral`` takes a suffix, whichever comes first upstream."""
+    one = assign(_snapshot({"seatClass": {"1": "x"}, "seatClassLiteral": {"2": "y"}}), {}, reserved())
+    two = assign(_snapshot({"seatClassLiteral": {"2": "y"}, "seatClass": {"1": "x"}}), {}, reserved())
+    assert (
+        one.classes
+        == two.classes
+        == {
+            "seatClass": "SeatClass",
+            "seatClassLiteral": "SeatClassLiteral_SEAT_CLASS_LITERAL",
+        }
+    )
+    assert derived("SeatClass").literal == "SeatClassLiteral"
+
+
 def test_names_do_not_depend_on_upstream_order() -> None:
     one = assign(_snapshot({"d": {"a": "x", "b": "x"}}), {}, reserved())
     two = assign(_snapshot({"d": {"b": "x", "a": "x"}}), {}, reserved())
@@ -159,6 +176,8 @@ def test_names_are_always_valid_unique_and_stable(dictionaries: dict[str, dict[s
     assert names == assign(snap, {}, reserved())
     classes = list(names.classes.values())
     assert len(set(classes)) == len(classes)
+    footprints = [name for c in classes for name in (c, *vars(derived(c)).values())]
+    assert len(set(footprints)) == len(footprints)  # no class is another's label record, guard, alias
     for name in classes:
         assert _valid_identifier(name) and name not in IDENT_TS_RESERVED
         assert name not in reserved()

@@ -5,16 +5,17 @@
 -- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
 -- its position (0-based, in upstream order), and sets active = FALSE, position = NULL on
 -- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
--- survive. Running it again changes nothing.
+-- survive. juhe_system_error holds Juhe's system-level error codes the same way (active =
+-- FALSE: a code Juhe no longer lists). Running it again changes nothing.
 
 -- Needs a UTF8 database; the literals are exact whatever standard_conforming_strings is.
 SET client_encoding = 'UTF8';
 BEGIN;
 
 -- The tables are created, and the position column that tables from the seeds of the dictgen 0.1
--- generator lack is added, only when missing: CREATE TABLE and ADD COLUMN IF NOT EXISTS would print "NOTICE: ...
--- already exists, skipping" on every run, and SET client_min_messages would outlast the seed in
--- your transaction. The DO block is a single-quoted string, so tools that split a seed where SQLite
+-- generator lack is added, only when missing: CREATE TABLE and ADD COLUMN IF NOT EXISTS would
+-- print "NOTICE: ... already exists, skipping" on every run, and SET client_min_messages would
+-- outlast the seed in your transaction. The DO block is a single-quoted string, so tools that split a seed where SQLite
 -- sees a statement end (the docs' Alembic and Django recipes) keep it whole.
 DO 'BEGIN
   IF to_regclass(''juhe_dictionary'') IS NULL THEN
@@ -36,6 +37,16 @@ DO 'BEGIN
       active BOOLEAN NOT NULL DEFAULT TRUE,
       position INTEGER,
       PRIMARY KEY (dictionary, code)
+    );
+  END IF;
+  IF to_regclass(''juhe_system_error'') IS NULL THEN
+    CREATE TABLE juhe_system_error (
+      code INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      label TEXT NOT NULL,
+      meaning TEXT NOT NULL,
+      retryable BOOLEAN NOT NULL,
+      active BOOLEAN NOT NULL DEFAULT TRUE
     );
   END IF;
   IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(''juhe_dictionary'')
@@ -335,6 +346,30 @@ SET name = EXCLUDED.name, label = EXCLUDED.label, active = TRUE, position = EXCL
 WHERE juhe_dictionary_entry.name <> EXCLUDED.name OR juhe_dictionary_entry.label <> EXCLUDED.label
   OR NOT juhe_dictionary_entry.active OR juhe_dictionary_entry.position IS DISTINCT FROM EXCLUDED.position;
 
+-- Juhe's system-level error codes: the error_code of a failed response.
+INSERT INTO juhe_system_error (code, name, label, meaning, retryable, active)
+VALUES
+  (10001, 'WRONG_KEY', '错误的请求KEY', 'wrong API key', FALSE, TRUE),
+  (10002, 'NO_PERMISSION', '该KEY无请求权限', 'this key has no permission for the API', FALSE, TRUE),
+  (10003, 'KEY_EXPIRED', 'KEY过期', 'the key has expired', FALSE, TRUE),
+  (10004, 'WRONG_OPENID', '错误的OPENID', 'wrong OPENID', FALSE, TRUE),
+  (10005, 'APPLICATION_NOT_VERIFIED', '应用未审核超时，请提交认证', 'the application was not verified in time; submit it for verification', FALSE, TRUE),
+  (10007, 'UNKNOWN_REQUEST_SOURCE', '未知的请求源', 'unknown request source', FALSE, TRUE),
+  (10008, 'IP_BANNED', '被禁止的IP', 'this IP address is banned', FALSE, TRUE),
+  (10009, 'KEY_BANNED', '被禁止的KEY', 'this key is banned', FALSE, TRUE),
+  (10011, 'IP_RATE_LIMITED', '当前IP请求超过限制', 'this IP address exceeded its request limit', TRUE, TRUE),
+  (10012, 'KEY_RATE_LIMITED', '请求超过次数限制', 'the key exceeded its request limit', TRUE, TRUE),
+  (10013, 'TEST_KEY_RATE_LIMITED', '测试KEY超过请求限制', 'the test key exceeded its request limit', TRUE, TRUE),
+  (10014, 'INTERNAL_ERROR', '系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失)', 'Juhe internal error (for paid operations, check the order''s state before retrying)', TRUE, TRUE),
+  (10020, 'API_MAINTENANCE', '接口维护', 'the API is under maintenance', TRUE, TRUE),
+  (10021, 'API_DISABLED', '接口停用', 'the API is disabled', FALSE, TRUE)
+ON CONFLICT (code) DO UPDATE
+SET name = EXCLUDED.name, label = EXCLUDED.label, meaning = EXCLUDED.meaning, retryable = EXCLUDED.retryable,
+  active = TRUE
+WHERE juhe_system_error.name <> EXCLUDED.name OR juhe_system_error.label <> EXCLUDED.label
+  OR juhe_system_error.meaning <> EXCLUDED.meaning OR juhe_system_error.retryable <> EXCLUDED.retryable
+  OR NOT juhe_system_error.active;
+
 -- Retire what this snapshot no longer has: inactive, and no position.
 UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
 WHERE (active OR position IS NOT NULL) AND dictionary = 'idType' AND code NOT IN (
@@ -530,5 +565,8 @@ WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'orderStatus',
   'msgCode'
 );
+
+UPDATE juhe_system_error SET active = FALSE
+WHERE active AND code NOT IN (10001, 10002, 10003, 10004, 10005, 10007, 10008, 10009, 10011, 10012, 10013, 10014, 10020, 10021);
 
 COMMIT;

@@ -32,6 +32,8 @@ class Settings:
     names: Path = Path("names.toml")
     targets: tuple[str, ...] = ("python",)
     templates: Path | None = None
+    # Juhe's system-level error codes; None: the table shipped with dictgen.
+    errors: Path | None = None
     strict_names: bool = False
     # generate and check refuse a snapshot with more entries (all dictionaries together) up front:
     # upstream has 143, and rendering costs ~1 ms and ~12 KB of memory per entry.
@@ -47,7 +49,7 @@ class Settings:
         return self.options.get(target.name) or target.options()
 
 
-PATHS = {"snapshots", "out", "names", "templates"}
+PATHS = {"snapshots", "out", "names", "templates", "errors"}
 _KNOWN = {f.name for f in fields(Settings)} - {"config", "options"}
 
 

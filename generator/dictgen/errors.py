@@ -56,6 +56,18 @@ class NamingErrors(SnapshotError, NamingError):
         return list(self.problems)
 
 
+class ErrorTableError(DictgenError):
+    """errors.toml, the table of Juhe's system-level error codes, is invalid."""
+
+
+class ErrorTableErrors(SnapshotError, ErrorTableError):
+    """Every problem of errors.toml, one (file:line, message) each."""
+
+    def lines(self) -> list[tuple[str, str]]:
+        """``<file>:<line>: <message>`` per problem."""
+        return list(self.problems)
+
+
 class RenderError(DictgenError):
     """A template or the formatter failed."""
 

@@ -15,6 +15,8 @@ from dictgen import targets
 from dictgen.config import Settings
 from dictgen.errors import UnnamedError
 from dictgen.model.curated import check_curated, load_curated, with_builtin
+from dictgen.model.errorcodes import BUILTIN as BUILTIN_ERRORS
+from dictgen.model.errorcodes import load_error_codes
 from dictgen.model.naming import Names, assign
 from dictgen.model.snapshot import (
     Warn,
@@ -29,7 +31,7 @@ from dictgen.output import freshness
 from dictgen.output import plan as output
 from dictgen.output.atomic import locked, recover
 from dictgen.output.caches import JsonCache, cache_home, fast_paths, private_folder
-from dictgen.render.contract import Files, Job, MajorView, build_views
+from dictgen.render.contract import Files, Job, MajorView, build_error_views, build_views
 from dictgen.render.jinja import JinjaTemplates
 from dictgen.upstream.accepted import ACCEPTED, load_accepted
 from dictgen.upstream.changelog import FILENAME, render_changelog
@@ -47,10 +49,11 @@ def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
     templates = JinjaTemplates(settings.templates, fast_paths())
     views = build_views(snapshots, names)
     link = _changelog_link(settings)
+    errors = build_error_views(load_error_codes(settings.errors or BUILTIN_ERRORS))
     files = {}
     for name in settings.targets:
         target = targets.get(name)
-        rendered = target.render(Job(templates, views, settings.options_of(target), link))
+        rendered = target.render(Job(templates, views, settings.options_of(target), link, errors))
         files[name] = dict(sorted(rendered.items()))
     return Rendering(files, [str(s.version) for s in snapshots], changelog)
 

@@ -1,4 +1,4 @@
-"""Data files dictgen ships beside its code: the built-in templates and curated names.
+"""Data files dictgen ships beside its code: the built-in templates, curated names and Juhe's error codes.
 
 A wheel carries them inside the package; a source checkout keeps them at the repository's root.
 """
@@ -18,3 +18,4 @@ def _shipped(name: str) -> Path:
 
 TEMPLATES = _shipped("templates")
 NAMES = _shipped("names.toml")
+ERRORS = _shipped("errors.toml")

@@ -1,8 +1,10 @@
-"""Read the TOML files users write (pyproject.toml, names.toml, accepted.toml): one line per failure."""
+"""Read the TOML files users write (pyproject.toml, names.toml, errors.toml, accepted.toml): one line
+per failure."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +36,32 @@ def parse_toml(
         raise error(where, f"{invalid}: {exc}") from None
     except RecursionError:
         raise error(where, f"{invalid}: nested too deeply") from None
+
+
+def line_index(text: str) -> dict[tuple[str, str | None], int]:
+    """Map (table, key) and (table, None) to 1-based line numbers, for error messages."""
+    index: dict[tuple[str, str | None], int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            parsed = tomllib.loads(line)
+        except tomllib.TOMLDecodeError:
+            continue
+        if line.lstrip().startswith("[") and len(parsed) == 1:
+            table = next(iter(parsed))
+            index.setdefault((table, None), number)
+        elif len(parsed) == 1:
+            index.setdefault((table, next(iter(parsed))), number)
+    return index
+
+
+def raise_problems(
+    problems: list[tuple[str, str]],
+    one: Callable[[str, str], DictgenError],
+    several: Callable[[str, list[tuple[str, str]]], DictgenError],
+) -> None:
+    """``one`` error, or ``several`` naming each of several (file:line, message) problems of a file."""
+    if len(problems) == 1:
+        raise one(*problems[0])
+    if problems:
+        raise several(problems[0][0].rsplit(":", 1)[0], problems)

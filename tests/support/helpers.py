@@ -65,14 +65,22 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def render_target(folder: Path, target: str, *majors: Any, names: str = "") -> dict[str, bytes]:
+def render_target(
+    folder: Path, target: str, *majors: Any, names: str = "", errors: Path | None = None
+) -> dict[str, bytes]:
     """Render ``target`` alone for ``majors`` (snapshots 1.0.0, 2.0.0, ...), with ``names`` as
-    names.toml and no built-in names, into ``folder/out``; return its files."""
+    names.toml and no built-in names, and ``errors`` as the error table (None: the shipped one),
+    into ``folder/out``; return its files."""
     for major, result in enumerate(majors, 1):
         write_snapshot(folder / "snapshots", f"{major}.0.0", result)
     (folder / "names.toml").write_text(names, encoding="utf-8")
     settings = Settings(
-        folder / "snapshots", folder / "out", folder / "names.toml", (target,), builtin_names=False
+        folder / "snapshots",
+        folder / "out",
+        folder / "names.toml",
+        (target,),
+        errors=errors,
+        builtin_names=False,
     )
     files = {rel: data for rel, data in planned(settings).items() if rel.startswith(f"{target}/")}
     for rel, data in files.items():

@@ -20,6 +20,7 @@ from tests.support.dbservers import MariaDB, Postgres
 DictRow = tuple[str, str, str, str, bool, int | None]  # name, description, version, sha256, active, position
 EntryRow = tuple[str, str, str, str, bool, int | None]  # dictionary, code, name, label, active, position
 State = tuple[list[DictRow], list[EntryRow]]
+ErrorRow = tuple[int, str, str, str, bool, bool]  # code, name, label, meaning, retryable, active
 NO_BACKSLASH = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"
 _counter = itertools.count()
 
@@ -66,6 +67,16 @@ class Db:
             f"SELECT dictionary, code, name, label, active, position FROM {p}dictionary_entry"
         )
         return sorted(map(_row, dicts), key=by_key), sorted(map(_row, entries), key=by_key)
+
+    def read_errors(self) -> list[ErrorRow]:
+        """The error code table, normalised to int, text and bools, by code."""
+        rows = self.query(
+            f"SELECT code, name, label, meaning, retryable, active FROM {self.prefix}system_error"
+        )
+        return sorted(
+            (int(code), as_text(name), as_text(label), as_text(meaning), bool(retryable), bool(active))
+            for code, name, label, meaning, retryable, active in rows
+        )
 
     def add_downstream(self) -> None:
         """A table of ours that references every entry, as an application's orders would."""
@@ -206,6 +217,16 @@ class MariaDb(Db):
         with self.conn.cursor() as cur:
             cur.execute(sql)
             return list(cur.fetchall())
+
+    def read_errors(self) -> list[ErrorRow]:
+        """The error code table, normalised to int, text and bools, by code."""
+        rows = self.query(
+            f"SELECT code, name, label, meaning, retryable, active FROM {self.prefix}system_error"
+        )
+        return sorted(
+            (int(code), as_text(name), as_text(label), as_text(meaning), bool(retryable), bool(active))
+            for code, name, label, meaning, retryable, active in rows
+        )
 
     def add_downstream(self) -> None:
         """The downstream table, and a check that the session runs in the asked sql_mode."""

@@ -41,8 +41,8 @@ def quicktype(schema: Path, lang: str, *options: str) -> str:
     return run([QUICKTYPE, "--src-lang", "schema", "--lang", lang, *options, schema], cwd=schema.parent)
 
 
-def _merged(found: dict[str, list[tuple[str, str]]]) -> str:
-    [name] = [name for name, members in found.items() if sorted(v for _, v in members) == MERGED]
+def _merged(found: dict[str, list[tuple[str, str | int]]]) -> str:
+    [name] = [name for name, members in found.items() if sorted(str(v) for _, v in members) == MERGED]
     return name
 
 

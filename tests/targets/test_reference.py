@@ -13,6 +13,7 @@ import wcwidth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dictgen.model.errorcodes import load_error_codes
 from dictgen.text import needs_escape, printable
 from tests.support.helpers import ROOT, dictgen, render_target, sample_result, write_snapshot
 from tests.support.markdown import TEXT_TAGS, Page, rendered, shown
@@ -59,6 +60,12 @@ def expected(result: dict[str, Any], folder: Path) -> tuple[list[tuple[str, str]
         ]
         if rows:
             tables.append([["code", "Python", "TypeScript", "label", "name"], *rows])
+    blocks.append(("h2", "Juhe's system-level error codes"))
+    errors = [
+        [str(c.code), c.name, c.label, c.meaning, "yes, later" if c.retryable else "no"]
+        for c in load_error_codes()
+    ]
+    tables.append([["code", "name", "label", "meaning", "retrying helps"], *errors])
     return blocks, tables
 
 

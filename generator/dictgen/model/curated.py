@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dictgen import tomlfile
 from dictgen.errors import NamingError, NamingErrors
 from dictgen.model.snapshot import json_path
 from dictgen.model.types import Snapshot
@@ -48,7 +48,7 @@ def load_curated(path: Path, found: list[tuple[str, str]] | None = None) -> dict
     if read is None:
         return {}
     doc, text = read
-    lines = _line_index(text)
+    lines = tomlfile.line_index(text)
     curated: dict[str, CuratedTable] = {}
     problems: list[tuple[str, str]] = []
     for table, entries in doc.items():
@@ -82,27 +82,7 @@ def _name_problem(table: str, code: str, name: object, taken: CuratedTable) -> s
 
 def raise_problems(problems: list[tuple[str, str]]) -> None:
     """One NamingError, or NamingErrors naming each of several (file:line, message) problems."""
-    if len(problems) == 1:
-        raise NamingError(*problems[0])
-    if problems:
-        raise NamingErrors(problems[0][0].rsplit(":", 1)[0], problems)
-
-
-def _line_index(text: str) -> dict[tuple[str, str | None], int]:
-    """Map (table, key) and (table, None) to 1-based line numbers, for error messages."""
-    index: dict[tuple[str, str | None], int] = {}
-    table = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        try:
-            parsed = tomllib.loads(line)
-        except tomllib.TOMLDecodeError:
-            continue
-        if line.lstrip().startswith("[") and len(parsed) == 1:
-            table = next(iter(parsed))
-            index.setdefault((table, None), number)
-        elif len(parsed) == 1:
-            index.setdefault((table, next(iter(parsed))), number)
-    return index
+    tomlfile.raise_problems(problems, NamingError, NamingErrors)
 
 
 def check_curated(

@@ -83,22 +83,24 @@ def _class_names(keys: list[str], reserved: Collection[str]) -> dict[str, str]:
 @dataclass(frozen=True)
 class Derived:
     """Identifiers the targets derive from a class name: TypeScript's label record, type guard
-    and label lookup (``SeatClassLabels``, ``isSeatClass``, ``seatClassFromLabel``)."""
+    and label lookup (``SeatClassLabels``, ``isSeatClass``, ``seatClassFromLabel``), and Python's
+    ``typing.Literal`` alias of the codes (``SeatClassLiteral``)."""
 
     labels: str
     guard: str
     from_label: str
+    literal: str
 
 
 def derived(class_name: str) -> Derived:
     """The names derived from ``class_name``; class naming keeps them unique too."""
     lower = class_name[0].lower() + class_name[1:]
-    return Derived(f"{class_name}Labels", f"is{class_name}", f"{lower}FromLabel")
+    return Derived(f"{class_name}Labels", f"is{class_name}", f"{lower}FromLabel", f"{class_name}Literal")
 
 
 def _class_footprint(name: str) -> set[str]:
     names = derived(name)
-    return {name, names.labels, names.guard, names.from_label}
+    return {name, names.labels, names.guard, names.from_label, names.literal}
 
 
 def _itself(name: str) -> set[str]:

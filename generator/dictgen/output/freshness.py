@@ -2,8 +2,8 @@
 
 With 100,000 entries a render takes seconds, while an up-to-date tree is the common case in
 pre-commit. The key covers everything a render reads: the settings, the bytes of every file in
-the snapshot folder, of names.toml and of the user's templates, dictgen's own code and templates,
-and what else decides bytes (the installed black, jinja2 and pypinyin, Python's version and its
+the snapshot folder, of names.toml, errors.toml and the user's templates, dictgen's own code and
+templates, and what else decides bytes (the installed black, jinja2 and pypinyin, Python's version and its
 Unicode data). When the key is known and every file still has its recorded digest, with no
 journal, unexpected file or empty folder beside them, the tree is up to date. Any doubt means a
 full render, which also gives the report its diffs. The record lives in the user's cache folder.
@@ -23,6 +23,7 @@ from typing import Any
 from dictgen.config import Settings
 from dictgen.errors import DictgenError
 from dictgen.model.curated import BUILTIN
+from dictgen.model.errorcodes import BUILTIN as BUILTIN_ERRORS
 from dictgen.output import plan as output
 from dictgen.output.caches import library
 from dictgen.output.owned import guard
@@ -52,6 +53,7 @@ def inputs_key(settings: Settings) -> str | None:
         digest.update(repr((libraries, sys.version, unicodedata.unidata_version)).encode())
         files = [path for folder in folders for path in _files(folder)]
         files += [p for p in (settings.names, BUILTIN) if p.is_file()]  # BUILTIN: names shipped with dictgen
+        files.append(settings.errors or BUILTIN_ERRORS)  # must exist: the render fails without it
         for path in files:
             data = path.read_bytes()
             digest.update(f"\0{path}\0{len(data)}\0".encode("utf-8", "surrogatepass") + data)

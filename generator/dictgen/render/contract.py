@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dictgen.model.errorcodes import ErrorCode
 from dictgen.model.naming import Derived, Names, derived
 from dictgen.model.types import Snapshot, Version
 from dictgen.text import Untrusted
@@ -43,13 +44,15 @@ class NoOptions:
 
 @dataclass(frozen=True)
 class Job:
-    """What a target renders: every major version, its own options, and where the changelog is."""
+    """What a target renders: every major version, its own options, where the changelog is, and
+    Juhe's error codes."""
 
     templates: Templates
     views: Sequence[MajorView]
     options: Any  # an instance of the target's ``Target.options``
     # The snapshot changelog, relative to the output folder ("/"-separated, percent-encoded).
     changelog: str
+    errors: tuple[ErrorCodeView, ...]  # Juhe's system-level error codes, ascending
 
     def link(self, folder: str, path: str) -> str:
         """``path`` (relative to the output folder) as a link from a page in ``folder``."""
@@ -112,6 +115,25 @@ class MajorView:
     sha256: str
     tips: tuple[Untrusted, ...]
     dictionaries: tuple[DictionaryView, ...]
+
+
+@dataclass(frozen=True)
+class ErrorCodeView:
+    """One system-level ``error_code`` as templates see it: text wrapped in Untrusted, the name
+    (UPPER_SNAKE_CASE, checked when errors.toml is read) ready to print."""
+
+    code: int
+    name: str
+    label: Untrusted
+    meaning: Untrusted
+    retryable: bool
+
+
+def build_error_views(codes: Sequence[ErrorCode]) -> tuple[ErrorCodeView, ...]:
+    """The view-models of the error codes, in the order given."""
+    return tuple(
+        ErrorCodeView(c.code, c.name, Untrusted(c.label), Untrusted(c.meaning), c.retryable) for c in codes
+    )
 
 
 def build_views(snapshots: Sequence[Snapshot], names: Mapping[Version, Names]) -> list[MajorView]:

@@ -1,5 +1,6 @@
 """Docs target: ``docs/README.md`` (the newest snapshot) and ``docs/v{M}.md`` per major version, a
-Markdown reference of every code, its generated names and its label, for readers of a git host."""
+Markdown reference of every code, its generated names and its label, and of Juhe's error codes, for
+readers of a git host."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def render(job: Job) -> Files:
 
 def _page(job: Job, view: MajorView) -> bytes:
     changelog = job.link(FOLDER, job.changelog)
-    text = job.templates.render("docs/reference.md.j2", major=view, majors=job.views, changelog=changelog)
+    text = job.templates.render(
+        "docs/reference.md.j2", major=view, majors=job.views, changelog=changelog, errors=job.errors
+    )
     return encode_text(text)
 
 

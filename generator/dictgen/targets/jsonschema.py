@@ -1,5 +1,6 @@
-"""JSON Schema target: ``jsonschema/``, the dictionaries as JSON Schema 2020-12 and OpenAPI 3.1
-documents, one set per major version, for code generators and validators in any language."""
+"""JSON Schema target: ``jsonschema/``, the dictionaries (and Juhe's error codes) as JSON Schema
+2020-12 and OpenAPI 3.1 documents, one set per major version, for code generators and validators in
+any language."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def render(job: Job) -> Files:
     for view in job.views:
         for document, template in DOCUMENTS.items():
             path = f"{FOLDER}/v{view.major}.{document}"
-            text = job.templates.render(template, major=view)
+            text = job.templates.render(template, major=view, errors=job.errors)
             check_json(path, text)
             files[path] = encode_text(text)
     for document in DOCUMENTS:
@@ -31,5 +32,9 @@ def render(job: Job) -> Files:
 
 
 TARGET = Target(
-    "jsonschema", FOLDER, render, "JSON Schema 2020-12 and OpenAPI 3.1 documents per major version"
+    "jsonschema",
+    FOLDER,
+    render,
+    "JSON Schema 2020-12 and OpenAPI 3.1 documents per major version",
+    reserved=frozenset({"JuheGrabTicketDictionaries", "SystemErrorCode"}),  # definitions of its own
 )

@@ -11,7 +11,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dictgen.errors import RenderError
-from dictgen.render.contract import Files, Job, MajorView, Target, Templates, Vendoring, encode_text
+from dictgen.render.contract import (
+    ErrorCodeView,
+    Files,
+    Job,
+    MajorView,
+    Target,
+    Templates,
+    Vendoring,
+    encode_text,
+)
 
 FOLDER = "python"
 PACKAGE = f"{FOLDER}/juhe_grabticket"
@@ -27,7 +36,7 @@ def render(job: Job) -> Files:
     files: Files = {f"{PACKAGE}/py.typed": b""}
     for view in views:
         path = f"{PACKAGE}/v{view.major}/__init__.py"
-        source = templates.render(MAJOR, major=view, exports=_isort(_public(view), True))
+        source = templates.render(MAJOR, major=view, errors=job.errors, exports=_isort(_public(view), True))
         files[path] = format_module(path, source, skeleton)
     path = f"{PACKAGE}/__init__.py"
     source = templates.render(
@@ -38,12 +47,12 @@ def render(job: Job) -> Files:
         exports=_isort(_public(newest), True),
     )
     files[path] = format_module(path, source, False)
-    return files | _distribution(templates, views)
+    return files | _distribution(templates, views, job.errors)
 
 
-def _distribution(templates: Templates, views: Sequence[MajorView]) -> Files:
+def _distribution(templates: Templates, views: Sequence[MajorView], errors: Sequence[ErrorCodeView]) -> Files:
     """``pyproject.toml`` (checked to parse as TOML) and ``README.md`` beside the package."""
-    context = {"newest": views[-1], "majors": views}
+    context = {"newest": views[-1], "majors": views, "errors": errors}
     path = f"{FOLDER}/pyproject.toml"
     text = templates.render("python/pyproject.toml.j2", **context)
     try:
@@ -56,7 +65,8 @@ def _distribution(templates: Templates, views: Sequence[MajorView]) -> Files:
 
 def _public(view: MajorView) -> list[str]:
     names = ["CodeEnum", "DESCRIPTIONS", "DICTIONARIES", "SNAPSHOT_SHA256", "TIPS", "__version__"]
-    return names + [d.class_name for d in view.dictionaries]
+    names += ["ErrorCodeParts", "SystemErrorCode", "parse_error_code"]
+    return names + [name for d in view.dictionaries for name in (d.class_name, d.derived.literal)]
 
 
 def _isort(names: list[str], case_sensitive: bool) -> list[str]:
@@ -208,6 +218,7 @@ def _stable(line: str) -> str:
 # output does not depend on the Python version that generates it.
 RESERVED = frozenset("""
     Any Callable CodeEnum Self TYPE_CHECKING DESCRIPTIONS DICTIONARIES DICTIONARY_VERSION Enum
+    ErrorCodeParts NamedTuple SystemErrorCode
     Final Mapping MappingProxyType SNAPSHOT_SHA256 TIPS Type TypeVar None True False Ellipsis
     NotImplemented ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup
     BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError

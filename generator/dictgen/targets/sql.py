@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dictgen.choices import Dialect, SqlTransaction
 from dictgen.errors import RenderError
-from dictgen.render.contract import Files, Job, MajorView, Target
+from dictgen.render.contract import ErrorCodeView, Files, Job, MajorView, Target
 from dictgen.render.filters import char_length, utf8_length
+from dictgen.text import Untrusted
 
 # dialect -> the literal for false (SQLite stores booleans as 0/1)
 FALSE_SQL: dict[Dialect, str] = {"postgresql": "FALSE", "sqlite": "0", "mysql": "FALSE"}
@@ -19,8 +21,9 @@ MYSQL_KEY_CHARS = 384
 # Descriptions and labels are TEXT columns, which hold at most 65,535 bytes in MySQL.
 MYSQL_TEXT_BYTES = 65_535
 # What a value is measured in against each limit: VARCHAR counts characters, TEXT bytes.
-_KEY = (MYSQL_KEY_CHARS, char_length, "characters")
-_TEXT = (MYSQL_TEXT_BYTES, utf8_length, "UTF-8 bytes")
+_Limit = tuple[int, Callable[[Untrusted | str], int], str]
+_KEY: _Limit = (MYSQL_KEY_CHARS, char_length, "characters")
+_TEXT: _Limit = (MYSQL_TEXT_BYTES, utf8_length, "UTF-8 bytes")
 
 
 # Table names are printed unquoted: only a lowercase identifier prefix is safe in every dialect,
@@ -32,7 +35,7 @@ _PREFIX = re.compile(r"([a-z_][a-z0-9_]{0,39})?")
 class Options:
     """``[tool.dictgen.sql]``."""
 
-    prefix: str = "juhe_"  # table names: {prefix}dictionary, {prefix}dictionary_entry
+    prefix: str = "juhe_"  # table names: {prefix}dictionary, {prefix}dictionary_entry, {prefix}system_error
     transaction: SqlTransaction = "own"  # "own": BEGIN/COMMIT in the seed; "none": the caller's
 
     def __post_init__(self) -> None:
@@ -45,7 +48,7 @@ def render(job: Job) -> Files:
     """Render one seed per dialect from the newest snapshot."""
     templates, prefix = job.templates, job.options.prefix
     newest = job.views[-1]
-    _check_mysql_sizes(newest)
+    _check_mysql_sizes(newest, job.errors)
     files: Files = {}
     for dialect, false_sql in FALSE_SQL.items():
         text = templates.render(
@@ -55,6 +58,8 @@ def render(job: Job) -> Files:
             false_sql=false_sql,
             dictionary_table=f"{prefix}dictionary",
             entry_table=f"{prefix}dictionary_entry",
+            error_table=f"{prefix}system_error",
+            errors=job.errors,
             key_chars=MYSQL_KEY_CHARS,
             transaction=job.options.transaction,
         )
@@ -75,18 +80,23 @@ def _check_complete(path: str, text: str) -> None:
         raise RenderError(path, f"generated SQL is incomplete: {problem}")
 
 
-def _check_mysql_sizes(view: MajorView) -> None:
-    """Fail rather than let MySQL reject or truncate a dictionary name, description, code or label."""
+def _check_mysql_sizes(view: MajorView, errors: Sequence[ErrorCodeView]) -> None:
+    """Fail rather than let MySQL reject or truncate a dictionary name, description, code or label,
+    or an error code's label or meaning."""
     for d in view.dictionaries:
         values = [("dictionary name", d.key, _KEY), ("description", d.msg, _TEXT)]
         for e in d.entries:
             values += [(f"code ({e.name})", e.code, _KEY), (f"label ({e.name})", e.label, _TEXT)]
-        for what, value, (limit, measure, unit) in values:
-            size = measure(value)
-            if size > limit:
-                raise RenderError(
-                    f"sql/mysql.sql: {d.class_name}", f"a {what} of {size} {unit} exceeds {limit}"
-                )
+        _check_sizes(d.class_name, values)
+    for c in errors:
+        _check_sizes(f"error code {c.code}", [("label", c.label, _TEXT), ("meaning", c.meaning, _TEXT)])
+
+
+def _check_sizes(where: str, values: list[tuple[str, Untrusted, _Limit]]) -> None:
+    for what, value, (limit, measure, unit) in values:
+        size = measure(value)
+        if size > limit:
+            raise RenderError(f"sql/mysql.sql: {where}", f"a {what} of {size} {unit} exceeds {limit}")
 
 
 TARGET = Target(

@@ -42,10 +42,16 @@ def render(job: Job) -> Files:
     """Render ``src/v{M}/index.ts`` per major, ``src/index.ts``, and package.json, tsconfig.json,
     README.md, .gitignore and .npmrc."""
     templates, views, style = job.templates, job.views, job.options.style
-    common = {"newest": views[-1], "majors": views, "style": style, "typescript": TYPESCRIPT}
+    common = {
+        "newest": views[-1],
+        "majors": views,
+        "style": style,
+        "typescript": TYPESCRIPT,
+        "errors": job.errors,
+    }
     files: Files = {}
     for view in views:
-        source = templates.render("typescript/major.ts.j2", major=view, style=style)
+        source = templates.render("typescript/major.ts.j2", **common, major=view)
         files[f"{PACKAGE}/src/v{view.major}/index.ts"] = encode_text(source)
     files[f"{PACKAGE}/src/index.ts"] = encode_text(templates.render("typescript/index.ts.j2", **common))
     for name, template in _PACKAGE_FILES.items():
@@ -86,7 +92,9 @@ RESERVED = frozenset("""
     Reflect RegExp Required Set String Symbol URIError WeakMap WeakRef WeakSet Uint8Array Int8Array
     Uint16Array Int16Array Uint32Array Int32Array Float32Array Float64Array BigInt64Array
     BigUint64Array Awaited NonNullable Parameters ReturnType Exclude Extract Lowercase Uppercase
-    Capitalize Uncapitalize JuheGrabTicketDictionaries
+    Capitalize Uncapitalize JuheGrabTicketDictionaries ErrorCodeParts SystemErrorCode
+    SystemErrorCodeLabels SystemErrorCodeMeanings SystemErrorCodeRetryable isSystemErrorCode
+    parseErrorCode
     """.split())  # noqa: SIM905
 
 TARGET = Target(

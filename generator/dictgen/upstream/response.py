@@ -11,6 +11,7 @@ from typing import Any
 
 from dictgen.console import Redactor
 from dictgen.errors import DictgenError, FetchError, SnapshotError
+from dictgen.model.errorcodes import load_error_codes
 from dictgen.model.snapshot import parse_json, snapshot_from_doc, validate_result
 from dictgen.model.types import Dictionary, Version
 from dictgen.text import needs_escape
@@ -20,24 +21,6 @@ _SAVED_FORMS = (
     'expected a response {"reason", "result", "error_code"} '
     'or a snapshot file like snapshots/1.0.0.json {"version", "source", "retrieved_at", "sha256", "result"}'
 )
-
-# Juhe system-level error codes: (meaning, worth retrying later).
-SYSTEM_ERRORS: dict[int, tuple[str, bool]] = {
-    10001: ("wrong API key", False),
-    10002: ("this key has no permission for the API", False),
-    10003: ("the key has expired", False),
-    10004: ("wrong OPENID", False),
-    10005: ("the application is not verified", False),
-    10007: ("unknown request source", False),
-    10008: ("this IP address is banned", False),
-    10009: ("this key is banned", False),
-    10011: ("this IP address exceeded its request limit", True),
-    10012: ("the key exceeded its request limit", True),
-    10013: ("the test key exceeded its request limit", True),
-    10014: ("Juhe internal error", True),
-    10020: ("the API is under maintenance", True),
-    10021: ("the API is disabled", False),
-}
 
 
 @dataclass(frozen=True)
@@ -145,11 +128,10 @@ def _unwrap(doc: Any, where: str, redact: Redactor) -> dict[str, Any]:
 def _describe_error(code: int | str, reason: Any, redact: Redactor) -> str:
     """A clear message for a Juhe error code, saying whether trying later may help."""
     number = int(code) if re.fullmatch(r"[0-9]{1,9}", str(code).strip()) else None
-    known = SYSTEM_ERRORS.get(number) if number is not None else None
+    known = next((c for c in load_error_codes() if c.code == number), None)  # the table errors.toml ships
     shown = one_line(redact(str(code)), 20)
     if known is None:
         detail = one_line(redact(reason)) if isinstance(reason, str) and reason.strip() else "no reason"
         return f"Juhe error {shown}: {detail}"
-    meaning, temporary = known
-    advice = "temporary: worth retrying later" if temporary else "permanent: fix this before retrying"
-    return f"Juhe error {shown}: {meaning} ({advice})"
+    advice = "temporary: worth retrying later" if known.retryable else "permanent: fix this before retrying"
+    return f"Juhe error {shown}: {known.meaning} ({advice})"

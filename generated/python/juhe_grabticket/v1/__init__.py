@@ -19,16 +19,28 @@ __all__ = [
     "SNAPSHOT_SHA256",
     "TIPS",
     "CodeEnum",
+    "ErrorCodeParts",
     "IdType",
+    "IdTypeLiteral",
     "MsgCode",
+    "MsgCodeLiteral",
     "OrderStatus",
+    "OrderStatusLiteral",
     "PassengerType",
+    "PassengerTypeLiteral",
     "RefundType",
+    "RefundTypeLiteral",
     "SeatClass",
     "SeatClassCode",
+    "SeatClassCodeLiteral",
+    "SeatClassLiteral",
+    "SystemErrorCode",
     "TicketStateCode",
+    "TicketStateCodeLiteral",
     "TrainClass",
+    "TrainClassLiteral",
     "__version__",
+    "parse_error_code",
 ]
 
 __version__ = "1.0.0"
@@ -95,6 +107,10 @@ class IdType(CodeEnum):
     HK_MACAO_TRAVEL_PERMIT = "4"  #: 港澳通行证
 
 
+IdTypeLiteral = typing.Literal["1", "2", "3", "4"]
+"""The codes of :class:`IdType` as a ``typing.Literal`` type, for raw data."""
+
+
 class PassengerType(CodeEnum):
     """乘客类型,一般用在创建订单的passengerType字段"""
 
@@ -102,6 +118,10 @@ class PassengerType(CodeEnum):
     CHILD = "2"  #: 儿童
     STUDENT = "3"  #: 学生票
     DISABLED_MILITARY = "4"  #: 残军票
+
+
+PassengerTypeLiteral = typing.Literal["1", "2", "3", "4"]
+"""The codes of :class:`PassengerType` as a ``typing.Literal`` type, for raw data."""
 
 
 class RefundType(CodeEnum):
@@ -114,6 +134,12 @@ class RefundType(CodeEnum):
     STATION_REFUND = "offline"  #: 车站退票退款
     ISSUE_FAILED = "issuefail"  #: 出票失败退款
     OTHER = "other"  #: 其他原因退款
+
+
+RefundTypeLiteral = typing.Literal[
+    "0", "1", "2", "online", "offline", "issuefail", "other"
+]
+"""The codes of :class:`RefundType` as a ``typing.Literal`` type, for raw data."""
 
 
 class SeatClass(CodeEnum):
@@ -141,6 +167,31 @@ class SeatClass(CodeEnum):
     SECOND_CLASS_SOFT_SEAT = "44"  #: 二等软座
 
 
+SeatClassLiteral = typing.Literal[
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "8",
+    "9",
+    "10",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "16",
+    "17",
+    "18",
+    "33",
+    "44",
+]
+"""The codes of :class:`SeatClass` as a ``typing.Literal`` type, for raw data."""
+
+
 class SeatClassCode(CodeEnum):
     """一般用在站站查询返回的json数据及创建订单时候的seatClassCode和mainSeatClass字段"""
 
@@ -160,6 +211,25 @@ class SeatClassCode(CodeEnum):
     OTHER = "otherseat"  #: 其他
 
 
+SeatClassCodeLiteral = typing.Literal[
+    "hardseat",
+    "softseat",
+    "firstseat",
+    "secondseat",
+    "hardsleeperup",
+    "hardsleepermid",
+    "hardsleeperdown",
+    "softsleeperup",
+    "softsleeperdown",
+    "noseat",
+    "businessseat",
+    "specialseat",
+    "advancedsoftsleeper",
+    "otherseat",
+]
+"""The codes of :class:`SeatClassCode` as a ``typing.Literal`` type, for raw data."""
+
+
 class TrainClass(CodeEnum):
     """一般用在站站查询返回的json数据中的trains数组中的trainClass字段"""
 
@@ -177,6 +247,12 @@ class TrainClass(CodeEnum):
     HIGH_SPEED_EMU = "GD"  #: 高速动车
 
 
+TrainClassLiteral = typing.Literal[
+    "C", "D", "KT", "KKS", "KPK", "KPM", "KS", "PK", "PM", "XGZ", "Z", "GD"
+]
+"""The codes of :class:`TrainClass` as a ``typing.Literal`` type, for raw data."""
+
+
 class TicketStateCode(CodeEnum):
     """一般用在订单详情接口返回json数据中的passengers数组中的ticketStateCode字段(如无,请忽略)"""
 
@@ -187,6 +263,10 @@ class TicketStateCode(CodeEnum):
     REFUND_FAILED = "O"  #: 退票失败
     CHANGING = "Y"  #: 改签中
     CHANGED = "G"  #: 已改签
+
+
+TicketStateCodeLiteral = typing.Literal["N", "F", "C", "T", "O", "Y", "G"]
+"""The codes of :class:`TicketStateCode` as a ``typing.Literal`` type, for raw data."""
 
 
 class OrderStatus(CodeEnum):
@@ -201,6 +281,10 @@ class OrderStatus(CodeEnum):
     CANCELLED = "C"  #: 已取消
     REFUNDED = "T"  #: 已退票
     CHANGED = "E"  #: 已改签
+
+
+OrderStatusLiteral = typing.Literal["N", "B", "D", "F", "U", "O", "C", "T", "E"]
+"""The codes of :class:`OrderStatus` as a ``typing.Literal`` type, for raw data."""
 
 
 class MsgCode(CodeEnum):
@@ -272,6 +356,77 @@ class MsgCode(CodeEnum):
     PHONE_OR_ID_NUMBER_INVALID = "416"  #: 手机号或证件号码不正确
     CONTACT_ALREADY_EXISTS = "417"  #: 该联系人已存在
     UNKNOWN_FAILURE = "999"  #: 未知的失败原因
+
+
+MsgCodeLiteral = typing.Literal[
+    "100",
+    "101",
+    "102",
+    "103",
+    "104",
+    "105",
+    "201",
+    "202",
+    "203",
+    "204",
+    "205",
+    "206",
+    "207",
+    "208",
+    "209",
+    "210",
+    "211",
+    "212",
+    "213",
+    "214",
+    "215",
+    "216",
+    "217",
+    "218",
+    "219",
+    "220",
+    "221",
+    "222",
+    "301",
+    "302",
+    "303",
+    "304",
+    "305",
+    "306",
+    "307",
+    "308",
+    "309",
+    "310",
+    "311",
+    "312",
+    "313",
+    "314",
+    "315",
+    "316",
+    "317",
+    "318",
+    "319",
+    "320",
+    "401",
+    "402",
+    "403",
+    "404",
+    "405",
+    "406",
+    "407",
+    "408",
+    "409",
+    "410",
+    "411",
+    "412",
+    "413",
+    "414",
+    "415",
+    "416",
+    "417",
+    "999",
+]
+"""The codes of :class:`MsgCode` as a ``typing.Literal`` type, for raw data."""
 
 
 class _Dictionaries(Mapping[str, type[CodeEnum]]):
@@ -582,3 +737,116 @@ DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
         "msgCode": "一般用在回调接口中(所有的回调的接口),所有的状态都是有可能返回的",
     }
 )
+
+
+class SystemErrorCode(int, Enum):
+    """Juhe's system-level error codes: the ``error_code`` of a failed response of any Juhe API."""
+
+    WRONG_KEY = 10001  #: 错误的请求KEY
+    NO_PERMISSION = 10002  #: 该KEY无请求权限
+    KEY_EXPIRED = 10003  #: KEY过期
+    WRONG_OPENID = 10004  #: 错误的OPENID
+    APPLICATION_NOT_VERIFIED = 10005  #: 应用未审核超时，请提交认证
+    UNKNOWN_REQUEST_SOURCE = 10007  #: 未知的请求源
+    IP_BANNED = 10008  #: 被禁止的IP
+    KEY_BANNED = 10009  #: 被禁止的KEY
+    IP_RATE_LIMITED = 10011  #: 当前IP请求超过限制
+    KEY_RATE_LIMITED = 10012  #: 请求超过次数限制
+    TEST_KEY_RATE_LIMITED = 10013  #: 测试KEY超过请求限制
+    INTERNAL_ERROR = 10014  #: 系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失)
+    API_MAINTENANCE = 10020  #: 接口维护
+    API_DISABLED = 10021  #: 接口停用
+
+    @property
+    def label(self) -> str:
+        """Juhe's (Chinese) text for this code."""
+        return _SYSTEM_ERRORS[self.value][0]
+
+    @property
+    def meaning(self) -> str:
+        """What the code means, in English."""
+        return _SYSTEM_ERRORS[self.value][1]
+
+    @property
+    def retryable(self) -> bool:
+        """True when trying again later may succeed (a request limit, maintenance, an internal error)."""
+        return _SYSTEM_ERRORS[self.value][2]
+
+    @classmethod
+    def from_code(cls, code: int | str) -> SystemErrorCode:
+        """The member for ``code`` (``10012`` or ``"10012"``); ValueError when it is no system-level code."""
+        text = _code_text(code)
+        if text is None:
+            raise TypeError(
+                f"{cls.__name__} codes are int or str, not {type(code).__name__}"
+            )
+        found = _SYSTEM_ERRORS_BY_TEXT.get(text)
+        if found is None:
+            raise ValueError(f"{text!r} is not a {cls.__name__} code")
+        return found
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self.value, format_spec)
+
+
+# code -> (Juhe's text, the meaning in English, whether retrying later may help)
+_SYSTEM_ERRORS: Mapping[int, tuple[str, str, bool]] = MappingProxyType(
+    {
+        10001: ("错误的请求KEY", "wrong API key", False),
+        10002: ("该KEY无请求权限", "this key has no permission for the API", False),
+        10003: ("KEY过期", "the key has expired", False),
+        10004: ("错误的OPENID", "wrong OPENID", False),
+        10005: (
+            "应用未审核超时，请提交认证",
+            "the application was not verified in time; submit it for verification",
+            False,
+        ),
+        10007: ("未知的请求源", "unknown request source", False),
+        10008: ("被禁止的IP", "this IP address is banned", False),
+        10009: ("被禁止的KEY", "this key is banned", False),
+        10011: (
+            "当前IP请求超过限制",
+            "this IP address exceeded its request limit",
+            True,
+        ),
+        10012: ("请求超过次数限制", "the key exceeded its request limit", True),
+        10013: ("测试KEY超过请求限制", "the test key exceeded its request limit", True),
+        10014: (
+            "系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失)",
+            "Juhe internal error (for paid operations, check the order's state before retrying)",
+            True,
+        ),
+        10020: ("接口维护", "the API is under maintenance", True),
+        10021: ("接口停用", "the API is disabled", False),
+    }
+)
+_SYSTEM_ERRORS_BY_TEXT: Mapping[str, SystemErrorCode] = MappingProxyType(
+    {str(member.value): member for member in SystemErrorCode}
+)
+
+
+class ErrorCodeParts(typing.NamedTuple):
+    """A six-digit Juhe error code read as ``level | module | detail``: ``200201`` is ``2 | 002 | 01``."""
+
+    level: int
+    """1: a system-level error, 2: a service-level error."""
+    module: int
+    """The service module: the data ID of the API."""
+    detail: int
+    """The specific error within the module."""
+
+
+def parse_error_code(code: int | str) -> ErrorCodeParts:
+    """``200201`` -> ``ErrorCodeParts(level=2, module=2, detail=1)``; ValueError naming a code that
+    is not six digits with level 1 or 2."""
+    text = _code_text(code)
+    if text is None:
+        raise TypeError(f"Juhe error codes are int or str, not {type(code).__name__}")
+    if not (len(text) == 6 and text.isascii() and text.isdigit() and text[0] in "12"):
+        raise ValueError(
+            f"{text!r} is not a six-digit Juhe error code (level 1 or 2, module, detail)"
+        )
+    return ErrorCodeParts(int(text[0]), int(text[1:4]), int(text[4:]))

@@ -5,7 +5,8 @@
 -- and app_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
 -- its position (0-based, in upstream order), and sets active = 0, position = NULL on
 -- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
--- survive. Running it again changes nothing.
+-- survive. app_system_error holds Juhe's system-level error codes the same way (active =
+-- 0: a code Juhe no longer lists). Running it again changes nothing.
 --
 -- It opens no transaction of its own (sql_transaction = "none"): run it inside yours, e.g. with
 -- psql -1 or from a migration tool.
@@ -34,6 +35,15 @@ CREATE TABLE IF NOT EXISTS app_dictionary_entry (
   active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
   position INTEGER,
   PRIMARY KEY (dictionary, code)
+);
+
+CREATE TABLE IF NOT EXISTS app_system_error (
+  code INTEGER NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL,
+  label TEXT NOT NULL,
+  meaning TEXT NOT NULL,
+  retryable INTEGER NOT NULL CHECK (retryable IN (0, 1)),
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
 );
 
 -- class: msg ending in a backslash \\
@@ -107,6 +117,30 @@ SET name = excluded.name, label = excluded.label, active = 1, position = exclude
 WHERE app_dictionary_entry.name <> excluded.name OR app_dictionary_entry.label <> excluded.label
   OR NOT app_dictionary_entry.active OR app_dictionary_entry.position IS NOT excluded.position;
 
+-- Juhe's system-level error codes: the error_code of a failed response.
+INSERT INTO app_system_error (code, name, label, meaning, retryable, active)
+VALUES
+  (10001, 'WRONG_KEY', '错误的请求KEY', 'wrong API key', 0, 1),
+  (10002, 'NO_PERMISSION', '该KEY无请求权限', 'this key has no permission for the API', 0, 1),
+  (10003, 'KEY_EXPIRED', 'KEY过期', 'the key has expired', 0, 1),
+  (10004, 'WRONG_OPENID', '错误的OPENID', 'wrong OPENID', 0, 1),
+  (10005, 'APPLICATION_NOT_VERIFIED', '应用未审核超时，请提交认证', 'the application was not verified in time; submit it for verification', 0, 1),
+  (10007, 'UNKNOWN_REQUEST_SOURCE', '未知的请求源', 'unknown request source', 0, 1),
+  (10008, 'IP_BANNED', '被禁止的IP', 'this IP address is banned', 0, 1),
+  (10009, 'KEY_BANNED', '被禁止的KEY', 'this key is banned', 0, 1),
+  (10011, 'IP_RATE_LIMITED', '当前IP请求超过限制', 'this IP address exceeded its request limit', 1, 1),
+  (10012, 'KEY_RATE_LIMITED', '请求超过次数限制', 'the key exceeded its request limit', 1, 1),
+  (10013, 'TEST_KEY_RATE_LIMITED', '测试KEY超过请求限制', 'the test key exceeded its request limit', 1, 1),
+  (10014, 'INTERNAL_ERROR', '系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失)', 'Juhe internal error (for paid operations, check the order''s state before retrying)', 1, 1),
+  (10020, 'API_MAINTENANCE', '接口维护', 'the API is under maintenance', 1, 1),
+  (10021, 'API_DISABLED', '接口停用', 'the API is disabled', 0, 1)
+ON CONFLICT (code) DO UPDATE
+SET name = excluded.name, label = excluded.label, meaning = excluded.meaning, retryable = excluded.retryable,
+  active = 1
+WHERE app_system_error.name <> excluded.name OR app_system_error.label <> excluded.label
+  OR app_system_error.meaning <> excluded.meaning OR app_system_error.retryable <> excluded.retryable
+  OR NOT app_system_error.active;
+
 -- Retire what this snapshot no longer has: inactive, and no position.
 UPDATE app_dictionary_entry SET active = 0, position = NULL
 WHERE (active OR position IS NOT NULL) AND dictionary = 'class' AND code NOT IN (
@@ -146,4 +180,7 @@ WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'tips2',
   '座位'
 );
+
+UPDATE app_system_error SET active = 0
+WHERE active AND code NOT IN (10001, 10002, 10003, 10004, 10005, 10007, 10008, 10009, 10011, 10012, 10013, 10014, 10020, 10021);
 

@@ -5,7 +5,8 @@
 -- and juhe_dictionary_entry when missing, upserts every dictionary and entry of the snapshot with
 -- its position (0-based, in upstream order), and sets active = FALSE, position = NULL on
 -- rows the snapshot no longer has: they are retired, never deleted, so rows that reference them
--- survive. Running it again changes nothing.
+-- survive. juhe_system_error holds Juhe's system-level error codes the same way (active =
+-- FALSE: a code Juhe no longer lists). Running it again changes nothing.
 
 -- Names and codes are VARCHAR(384) in utf8mb4's binary NO PAD collation: strings compared byte
 -- for byte, so 'a', 'A' and 'a ' stay distinct. MariaDB (10.2+) calls it utf8mb4_nopad_bin, MySQL
@@ -87,6 +88,11 @@ EXECUTE juhe_dictionary_ddl;
 DEALLOCATE PREPARE juhe_dictionary_ddl;
 SET @juhe_dictionary_collation = NULL, @juhe_dictionary_key = NULL, @juhe_dictionary_convert = NULL, @juhe_dictionary_ddl = NULL;
 
+CREATE TABLE IF NOT EXISTS juhe_system_error (
+  code INT NOT NULL PRIMARY KEY, name TEXT NOT NULL, label TEXT NOT NULL, meaning TEXT NOT NULL,
+  retryable BOOLEAN NOT NULL, active BOOLEAN NOT NULL DEFAULT TRUE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
 START TRANSACTION;
 
 -- seatClass: 座席
@@ -115,6 +121,26 @@ VALUES
   ('orderStatus', 'F', 'QIANG_PIAO_CHENG_GONG_CHU_PIAO_CHENG_GONG', '抢票成功(出票成功)', TRUE, 1)
 ON DUPLICATE KEY UPDATE name = VALUES(name), label = VALUES(label), active = TRUE, position = VALUES(position);
 
+-- Juhe's system-level error codes: the error_code of a failed response.
+INSERT INTO juhe_system_error (code, name, label, meaning, retryable, active)
+VALUES
+  (10001, 'WRONG_KEY', '错误的请求KEY', 'wrong API key', FALSE, TRUE),
+  (10002, 'NO_PERMISSION', '该KEY无请求权限', 'this key has no permission for the API', FALSE, TRUE),
+  (10003, 'KEY_EXPIRED', 'KEY过期', 'the key has expired', FALSE, TRUE),
+  (10004, 'WRONG_OPENID', '错误的OPENID', 'wrong OPENID', FALSE, TRUE),
+  (10005, 'APPLICATION_NOT_VERIFIED', '应用未审核超时，请提交认证', 'the application was not verified in time; submit it for verification', FALSE, TRUE),
+  (10007, 'UNKNOWN_REQUEST_SOURCE', '未知的请求源', 'unknown request source', FALSE, TRUE),
+  (10008, 'IP_BANNED', '被禁止的IP', 'this IP address is banned', FALSE, TRUE),
+  (10009, 'KEY_BANNED', '被禁止的KEY', 'this key is banned', FALSE, TRUE),
+  (10011, 'IP_RATE_LIMITED', '当前IP请求超过限制', 'this IP address exceeded its request limit', TRUE, TRUE),
+  (10012, 'KEY_RATE_LIMITED', '请求超过次数限制', 'the key exceeded its request limit', TRUE, TRUE),
+  (10013, 'TEST_KEY_RATE_LIMITED', '测试KEY超过请求限制', 'the test key exceeded its request limit', TRUE, TRUE),
+  (10014, 'INTERNAL_ERROR', '系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失)', 'Juhe internal error (for paid operations, check the order''s state before retrying)', TRUE, TRUE),
+  (10020, 'API_MAINTENANCE', '接口维护', 'the API is under maintenance', TRUE, TRUE),
+  (10021, 'API_DISABLED', '接口停用', 'the API is disabled', FALSE, TRUE)
+ON DUPLICATE KEY UPDATE
+  name = VALUES(name), label = VALUES(label), meaning = VALUES(meaning), retryable = VALUES(retryable), active = TRUE;
+
 -- Retire what this snapshot no longer has: inactive, and no position.
 UPDATE juhe_dictionary_entry SET active = FALSE, position = NULL
 WHERE (active OR position IS NOT NULL) AND dictionary = 'seatClass' AND code NOT IN (
@@ -138,5 +164,8 @@ WHERE (active OR position IS NOT NULL) AND name NOT IN (
   'seatClass',
   'orderStatus'
 );
+
+UPDATE juhe_system_error SET active = FALSE
+WHERE active AND code NOT IN (10001, 10002, 10003, 10004, 10005, 10007, 10008, 10009, 10011, 10012, 10013, 10014, 10020, 10021);
 
 COMMIT;

@@ -12,9 +12,14 @@ from .v2 import (
     SNAPSHOT_SHA256,
     TIPS,
     CodeEnum,
+    ErrorCodeParts,
     OrderStatus,
+    OrderStatusLiteral,
     SeatClass,
+    SeatClassLiteral,
+    SystemErrorCode,
     __version__,
+    parse_error_code,
 )
 
 __all__ = [
@@ -23,7 +28,12 @@ __all__ = [
     "SNAPSHOT_SHA256",
     "TIPS",
     "CodeEnum",
+    "ErrorCodeParts",
     "OrderStatus",
+    "OrderStatusLiteral",
     "SeatClass",
+    "SeatClassLiteral",
+    "SystemErrorCode",
     "__version__",
+    "parse_error_code",
 ]

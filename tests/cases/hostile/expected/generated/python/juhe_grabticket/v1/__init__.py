@@ -19,11 +19,18 @@ __all__ = [
     "SNAPSHOT_SHA256",
     "TIPS",
     "Class",
+    "ClassLiteral",
     "CodeEnum",
+    "ErrorCodeParts",
     "Init",
+    "InitLiteral",
+    "SystemErrorCode",
     "Tips2",
+    "Tips2Literal",
     "ZuoWei",
+    "ZuoWeiLiteral",
     "__version__",
+    "parse_error_code",
 ]
 
 __version__ = "1.0.0"
@@ -94,6 +101,12 @@ class Class(CodeEnum):
     MISSING = "_missing_"  #: 硬座
 
 
+ClassLiteral = typing.Literal[
+    "__proto__", "None", "0", " 1", "01", "é", "e\u0301", "_missing_"
+]
+"""The codes of :class:`Class` as a ``typing.Literal`` type, for raw data."""
+
+
 class Init(CodeEnum):
     """\x22\x22\x22 docstring breaker"""
 
@@ -102,8 +115,16 @@ class Init(CodeEnum):
     HAS_OWN_PROPERTY = "hasOwnProperty"  #: 😀
 
 
+InitLiteral = typing.Literal["constructor", "toString", "hasOwnProperty"]
+"""The codes of :class:`Init` as a ``typing.Literal`` type, for raw data."""
+
+
 class Tips2(CodeEnum):
     pass
+
+
+Tips2Literal = typing.NoReturn
+"""No code: :class:`Tips2` is empty, and no value has this type."""
 
 
 class ZuoWei(CodeEnum):
@@ -111,6 +132,10 @@ class ZuoWei(CodeEnum):
 
     LEADING = "1"  #:  leading
     TRAILING = "2"  #: trailing
+
+
+ZuoWeiLiteral = typing.Literal["1", "2"]
+"""The codes of :class:`ZuoWei` as a ``typing.Literal`` type, for raw data."""
 
 
 class _Dictionaries(Mapping[str, type[CodeEnum]]):
@@ -230,3 +255,116 @@ DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
         "座位": " spaces ",
     }
 )
+
+
+class SystemErrorCode(int, Enum):
+    """Juhe's system-level error codes: the ``error_code`` of a failed response of any Juhe API."""
+
+    WRONG_KEY = 10001  #: 错误的请求KEY
+    NO_PERMISSION = 10002  #: 该KEY无请求权限
+    KEY_EXPIRED = 10003  #: KEY过期
+    WRONG_OPENID = 10004  #: 错误的OPENID
+    APPLICATION_NOT_VERIFIED = 10005  #: 应用未审核超时，请提交认证
+    UNKNOWN_REQUEST_SOURCE = 10007  #: 未知的请求源
+    IP_BANNED = 10008  #: 被禁止的IP
+    KEY_BANNED = 10009  #: 被禁止的KEY
+    IP_RATE_LIMITED = 10011  #: 当前IP请求超过限制
+    KEY_RATE_LIMITED = 10012  #: 请求超过次数限制
+    TEST_KEY_RATE_LIMITED = 10013  #: 测试KEY超过请求限制
+    INTERNAL_ERROR = 10014  #: 系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失)
+    API_MAINTENANCE = 10020  #: 接口维护
+    API_DISABLED = 10021  #: 接口停用
+
+    @property
+    def label(self) -> str:
+        """Juhe's (Chinese) text for this code."""
+        return _SYSTEM_ERRORS[self.value][0]
+
+    @property
+    def meaning(self) -> str:
+        """What the code means, in English."""
+        return _SYSTEM_ERRORS[self.value][1]
+
+    @property
+    def retryable(self) -> bool:
+        """True when trying again later may succeed (a request limit, maintenance, an internal error)."""
+        return _SYSTEM_ERRORS[self.value][2]
+
+    @classmethod
+    def from_code(cls, code: int | str) -> SystemErrorCode:
+        """The member for ``code`` (``10012`` or ``"10012"``); ValueError when it is no system-level code."""
+        text = _code_text(code)
+        if text is None:
+            raise TypeError(
+                f"{cls.__name__} codes are int or str, not {type(code).__name__}"
+            )
+        found = _SYSTEM_ERRORS_BY_TEXT.get(text)
+        if found is None:
+            raise ValueError(f"{text!r} is not a {cls.__name__} code")
+        return found
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self.value, format_spec)
+
+
+# code -> (Juhe's text, the meaning in English, whether retrying later may help)
+_SYSTEM_ERRORS: Mapping[int, tuple[str, str, bool]] = MappingProxyType(
+    {
+        10001: ("错误的请求KEY", "wrong API key", False),
+        10002: ("该KEY无请求权限", "this key has no permission for the API", False),
+        10003: ("KEY过期", "the key has expired", False),
+        10004: ("错误的OPENID", "wrong OPENID", False),
+        10005: (
+            "应用未审核超时，请提交认证",
+            "the application was not verified in time; submit it for verification",
+            False,
+        ),
+        10007: ("未知的请求源", "unknown request source", False),
+        10008: ("被禁止的IP", "this IP address is banned", False),
+        10009: ("被禁止的KEY", "this key is banned", False),
+        10011: (
+            "当前IP请求超过限制",
+            "this IP address exceeded its request limit",
+            True,
+        ),
+        10012: ("请求超过次数限制", "the key exceeded its request limit", True),
+        10013: ("测试KEY超过请求限制", "the test key exceeded its request limit", True),
+        10014: (
+            "系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失)",
+            "Juhe internal error (for paid operations, check the order's state before retrying)",
+            True,
+        ),
+        10020: ("接口维护", "the API is under maintenance", True),
+        10021: ("接口停用", "the API is disabled", False),
+    }
+)
+_SYSTEM_ERRORS_BY_TEXT: Mapping[str, SystemErrorCode] = MappingProxyType(
+    {str(member.value): member for member in SystemErrorCode}
+)
+
+
+class ErrorCodeParts(typing.NamedTuple):
+    """A six-digit Juhe error code read as ``level | module | detail``: ``200201`` is ``2 | 002 | 01``."""
+
+    level: int
+    """1: a system-level error, 2: a service-level error."""
+    module: int
+    """The service module: the data ID of the API."""
+    detail: int
+    """The specific error within the module."""
+
+
+def parse_error_code(code: int | str) -> ErrorCodeParts:
+    """``200201`` -> ``ErrorCodeParts(level=2, module=2, detail=1)``; ValueError naming a code that
+    is not six digits with level 1 or 2."""
+    text = _code_text(code)
+    if text is None:
+        raise TypeError(f"Juhe error codes are int or str, not {type(code).__name__}")
+    if not (len(text) == 6 and text.isascii() and text.isdigit() and text[0] in "12"):
+        raise ValueError(
+            f"{text!r} is not a six-digit Juhe error code (level 1 or 2, module, detail)"
+        )
+    return ErrorCodeParts(int(text[0]), int(text[1:4]), int(text[4:]))

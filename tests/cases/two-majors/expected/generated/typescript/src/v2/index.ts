@@ -141,3 +141,140 @@ export const DICTIONARIES: globalThis.ReadonlyMap<
     },
   ],
 ]);
+
+/** Juhe's system-level error codes, by name: the `error_code` of a failed response of any Juhe API. */
+export const SystemErrorCode: {
+  /** 错误的请求KEY */
+  readonly WRONG_KEY: 10001;
+  /** 该KEY无请求权限 */
+  readonly NO_PERMISSION: 10002;
+  /** KEY过期 */
+  readonly KEY_EXPIRED: 10003;
+  /** 错误的OPENID */
+  readonly WRONG_OPENID: 10004;
+  /** 应用未审核超时，请提交认证 */
+  readonly APPLICATION_NOT_VERIFIED: 10005;
+  /** 未知的请求源 */
+  readonly UNKNOWN_REQUEST_SOURCE: 10007;
+  /** 被禁止的IP */
+  readonly IP_BANNED: 10008;
+  /** 被禁止的KEY */
+  readonly KEY_BANNED: 10009;
+  /** 当前IP请求超过限制 */
+  readonly IP_RATE_LIMITED: 10011;
+  /** 请求超过次数限制 */
+  readonly KEY_RATE_LIMITED: 10012;
+  /** 测试KEY超过请求限制 */
+  readonly TEST_KEY_RATE_LIMITED: 10013;
+  /** 系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失) */
+  readonly INTERNAL_ERROR: 10014;
+  /** 接口维护 */
+  readonly API_MAINTENANCE: 10020;
+  /** 接口停用 */
+  readonly API_DISABLED: 10021;
+} = /*@__PURE__*/ Object.freeze({
+  WRONG_KEY: 10001,
+  NO_PERMISSION: 10002,
+  KEY_EXPIRED: 10003,
+  WRONG_OPENID: 10004,
+  APPLICATION_NOT_VERIFIED: 10005,
+  UNKNOWN_REQUEST_SOURCE: 10007,
+  IP_BANNED: 10008,
+  KEY_BANNED: 10009,
+  IP_RATE_LIMITED: 10011,
+  KEY_RATE_LIMITED: 10012,
+  TEST_KEY_RATE_LIMITED: 10013,
+  INTERNAL_ERROR: 10014,
+  API_MAINTENANCE: 10020,
+  API_DISABLED: 10021,
+} as const);
+/** A system-level error code. */
+export type SystemErrorCode = (typeof SystemErrorCode)[keyof typeof SystemErrorCode];
+
+/** Juhe's (Chinese) text of each system-level error code. */
+export const SystemErrorCodeLabels: Readonly<Record<SystemErrorCode, string>> = /*@__PURE__*/ Object.freeze({
+  10001: "错误的请求KEY",
+  10002: "该KEY无请求权限",
+  10003: "KEY过期",
+  10004: "错误的OPENID",
+  10005: "应用未审核超时，请提交认证",
+  10007: "未知的请求源",
+  10008: "被禁止的IP",
+  10009: "被禁止的KEY",
+  10011: "当前IP请求超过限制",
+  10012: "请求超过次数限制",
+  10013: "测试KEY超过请求限制",
+  10014: "系统内部异常(调用充值类业务时，请务必联系客服或通过订单查询接口检测订单，避免造成损失)",
+  10020: "接口维护",
+  10021: "接口停用",
+});
+
+/** What each system-level error code means, in English. */
+export const SystemErrorCodeMeanings: Readonly<Record<SystemErrorCode, string>> = /*@__PURE__*/ Object.freeze({
+  10001: "wrong API key",
+  10002: "this key has no permission for the API",
+  10003: "the key has expired",
+  10004: "wrong OPENID",
+  10005: "the application was not verified in time; submit it for verification",
+  10007: "unknown request source",
+  10008: "this IP address is banned",
+  10009: "this key is banned",
+  10011: "this IP address exceeded its request limit",
+  10012: "the key exceeded its request limit",
+  10013: "the test key exceeded its request limit",
+  10014: "Juhe internal error (for paid operations, check the order's state before retrying)",
+  10020: "the API is under maintenance",
+  10021: "the API is disabled",
+});
+
+/** True for the codes where trying again later may succeed (a request limit, maintenance, an internal error). */
+export const SystemErrorCodeRetryable: Readonly<Record<SystemErrorCode, boolean>> = /*@__PURE__*/ Object.freeze({
+  10001: false,
+  10002: false,
+  10003: false,
+  10004: false,
+  10005: false,
+  10007: false,
+  10008: false,
+  10009: false,
+  10011: true,
+  10012: true,
+  10013: true,
+  10014: true,
+  10020: true,
+  10021: false,
+});
+
+/** True when `value` is a system-level error code (a number, as a response's `error_code` is). */
+export function isSystemErrorCode(value: unknown): value is SystemErrorCode {
+  return typeof value === "number" && Object.prototype.hasOwnProperty.call(SystemErrorCodeLabels, value);
+}
+
+/** A six-digit Juhe error code read as level | module | detail: 200201 is 2 | 002 | 01. */
+export interface ErrorCodeParts {
+  /** 1: a system-level error, 2: a service-level error. */
+  readonly level: number;
+  /** The service module: the data ID of the API. */
+  readonly module: number;
+  /** The specific error within the module. */
+  readonly detail: number;
+}
+
+/**
+ * `parseErrorCode(200201)` is `{ level: 2, module: 2, detail: 1 }`. A code that is not six digits
+ * with level 1 or 2 throws a RangeError naming it.
+ */
+export function parseErrorCode(code: number | string): ErrorCodeParts {
+  if (typeof code !== "number" && typeof code !== "string") {
+    throw new TypeError(`Juhe error codes are numbers or strings, not ${typeof code}`);
+  }
+  const text = String(code);
+  if (!/^[12][0-9]{5}$/.test(text)) {
+    throw new RangeError(`${JSON.stringify(text)} is not a six-digit Juhe error code (level 1 or 2, module, detail)`);
+  }
+  return Object.freeze({
+    level: Number(text.slice(0, 1)),
+    module: Number(text.slice(1, 4)),
+    detail: Number(text.slice(4)),
+  });
+}
