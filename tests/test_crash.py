@@ -18,6 +18,9 @@ import pytest
 from dictgen.output.atomic import journal_path
 from tests.support.helpers import copy_project, sample_result, tree, write_snapshot
 
+# Real processes killed or starved at a chosen system call, one run after another: slow.
+pytestmark = pytest.mark.slow
+
 STRACE = shutil.which("strace") or "strace"
 # The write of the shipped snapshot renames the journal, then 11 files (manifest last).
 RENAMES = 12

@@ -118,7 +118,9 @@ def _marks(block: Block) -> list[pytest.MarkDecorator]:
     npm_tools = re.search(r"^(npm|quicktype|json2ts) ", text, re.MULTILINE)
     node = any(each.lang in ("ts", "typescript", "js") for each in chain) or npm_tools
     db = re.search(r"^(psql|mariadb) ", text, re.MULTILINE)
-    return [mark for mark, used in ((pytest.mark.node, node), (pytest.mark.db, db)) if used]
+    slow = len(chain) > 2  # it runs the blocks before it again: a tutorial's later steps
+    marks = ((pytest.mark.node, node), (pytest.mark.db, db), (pytest.mark.slow, slow))
+    return [mark for mark, used in marks if used]
 
 
 def _plant(root: Path, version: str, dictionary: str, code: str, label: str | None = None) -> None:

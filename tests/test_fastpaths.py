@@ -117,6 +117,7 @@ def _module(entries: list[tuple[str, str]], dictionaries: int = 2) -> str:
     return sources["python/juhe_grabticket/v1/__init__.py"]
 
 
+@pytest.mark.slow  # exhaustive or property-based: make test runs it
 @pytest.mark.parametrize(
     "entries",
     [
@@ -219,6 +220,7 @@ def test_translate_escapes_match_the_per_character_rule(value: str) -> None:
         assert escape.sql_str(value, dialect) == _reference_sql(value, dialect)
 
 
+@pytest.mark.slow  # exhaustive or property-based: make test runs it
 def test_every_code_point_escapes_as_the_rule_says() -> None:
     everything = "".join(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) != "Cs")
     assert (

@@ -17,6 +17,9 @@ from dictgen.output.atomic import journal_path
 from tests.support.helpers import copy_project, git, sample_result, write_snapshot
 from tests.test_crash import _at_rename, _dictgen
 
+# Real processes killed or starved at a chosen system call, one run after another: slow.
+pytestmark = pytest.mark.slow
+
 
 def _repository(tmp_path: Path) -> Path:
     (tmp_path / "project").mkdir()

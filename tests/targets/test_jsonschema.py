@@ -240,6 +240,7 @@ def test_empty_dictionaries_and_no_dictionaries_give_valid_schemas(tmp_path: Pat
         assert not Draft202012Validator(definition).is_valid("")
 
 
+@pytest.mark.slow  # exhaustive or property-based: make test runs it
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(results())
 def test_hostile_dictionaries_read_back_exactly(result: dict[str, Any]) -> None:

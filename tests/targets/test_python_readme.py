@@ -163,6 +163,7 @@ def test_the_shipped_readme_is_current() -> None:
     )
 
 
+@pytest.mark.slow  # exhaustive or property-based: make test runs it
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(results(), min_size=1, max_size=2))
 def test_hostile_dictionaries_keep_the_readme_tables_intact(
