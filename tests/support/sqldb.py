@@ -218,16 +218,6 @@ class MariaDb(Db):
             cur.execute(sql)
             return list(cur.fetchall())
 
-    def read_errors(self) -> list[ErrorRow]:
-        """The error code table, normalised to int, text and bools, by code."""
-        rows = self.query(
-            f"SELECT code, name, label, meaning, retryable, active FROM {self.prefix}system_error"
-        )
-        return sorted(
-            (int(code), as_text(name), as_text(label), as_text(meaning), bool(retryable), bool(active))
-            for code, name, label, meaning, retryable, active in rows
-        )
-
     def add_downstream(self) -> None:
         """The downstream table, and a check that the session runs in the asked sql_mode."""
         super().add_downstream()
