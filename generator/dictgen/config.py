@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from dictgen import shipped
 from dictgen.errors import ConfigError, ConfigErrors
 from dictgen.render.contract import Target
 from dictgen.targets import registry
@@ -43,6 +44,11 @@ class Settings:
     config: Path = CONFIG  # the file these settings came from (it may not exist)
     # Target name -> its options (``[tool.dictgen.<target>]``); a target not here has its defaults.
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def error_table(self) -> Path:
+        """The errors.toml to render: ``errors``, or the table shipped with dictgen."""
+        return self.errors or shipped.ERRORS
 
     def options_of(self, target: Target) -> Any:
         """The options ``target`` renders with."""

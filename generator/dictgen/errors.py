@@ -48,24 +48,24 @@ class UnnamedError(SnapshotError, NamingError):
     """--strict-names: entries with no curated name, one (place, would-be name) per problem."""
 
 
-class NamingErrors(SnapshotError, NamingError):
-    """Every problem of names.toml, one (file:line, message) each."""
+class FileProblems(SnapshotError):
+    """Every problem of a curated TOML file, one (file:line, message) each."""
 
     def lines(self) -> list[tuple[str, str]]:
         """``<file>:<line>: <message>`` per problem."""
         return list(self.problems)
+
+
+class NamingErrors(FileProblems, NamingError):
+    """Every problem of names.toml, one (file:line, message) each."""
 
 
 class ErrorTableError(DictgenError):
     """errors.toml, the table of Juhe's system-level error codes, is invalid."""
 
 
-class ErrorTableErrors(SnapshotError, ErrorTableError):
+class ErrorTableErrors(FileProblems, ErrorTableError):
     """Every problem of errors.toml, one (file:line, message) each."""
-
-    def lines(self) -> list[tuple[str, str]]:
-        """``<file>:<line>: <message>`` per problem."""
-        return list(self.problems)
 
 
 class RenderError(DictgenError):

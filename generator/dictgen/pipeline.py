@@ -15,7 +15,6 @@ from dictgen import targets
 from dictgen.config import Settings
 from dictgen.errors import UnnamedError
 from dictgen.model.curated import check_curated, load_curated, with_builtin
-from dictgen.model.errorcodes import BUILTIN as BUILTIN_ERRORS
 from dictgen.model.errorcodes import load_error_codes
 from dictgen.model.naming import Names, assign
 from dictgen.model.snapshot import (
@@ -49,7 +48,7 @@ def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
     templates = JinjaTemplates(settings.templates, fast_paths())
     views = build_views(snapshots, names)
     link = _changelog_link(settings)
-    errors = build_error_views(load_error_codes(settings.errors or BUILTIN_ERRORS))
+    errors = build_error_views(load_error_codes(settings.error_table))
     files = {}
     for name in settings.targets:
         target = targets.get(name)

@@ -55,6 +55,12 @@ def line_index(text: str) -> dict[tuple[str, str | None], int]:
     return index
 
 
+def line_of(where: str) -> int:
+    """The line number of a ``file:line`` place (0 without one), to sort problems by."""
+    line = where.rsplit(":", 1)[-1]
+    return int(line) if line.isdigit() else 0
+
+
 def raise_problems(
     problems: list[tuple[str, str]],
     one: Callable[[str, str], DictgenError],

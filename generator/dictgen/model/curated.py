@@ -70,6 +70,11 @@ def load_curated(path: Path, found: list[tuple[str, str]] | None = None) -> dict
     return curated
 
 
+def is_member_name(name: object) -> bool:
+    """An UPPER_SNAKE_CASE name of at most MAX_NAME characters: what names.toml and errors.toml allow."""
+    return isinstance(name, str) and len(name) <= MAX_NAME and UPPER_SNAKE.fullmatch(name) is not None
+
+
 def _name_problem(table: str, code: str, name: object, taken: CuratedTable) -> str | None:
     """What is wrong with ``name`` for ``code``, or None."""
     if isinstance(name, str) and len(name) > MAX_NAME:
@@ -101,12 +106,7 @@ def check_curated(
         for code, curated_name in entries.items():
             if code not in known[table]:
                 problems.append((f"{path}:{curated_name.line}", f"{_table(table)} {code!r}: no such code"))
-    raise_problems(sorted(problems, key=lambda problem: _line_of(problem[0])))
-
-
-def _line_of(where: str) -> int:
-    line = where.rsplit(":", 1)[-1]
-    return int(line) if line.isdigit() else 0
+    raise_problems(sorted(problems, key=lambda problem: tomlfile.line_of(problem[0])))
 
 
 def with_builtin(

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from dictgen.errors import ErrorTableError, ErrorTableErrors
-from dictgen.model.curated import MAX_NAME, UPPER_SNAKE
+from dictgen.model.curated import MAX_NAME, is_member_name
 from dictgen.shipped import ERRORS
-from dictgen.tomlfile import line_index, raise_problems, read_toml
+from dictgen.tomlfile import line_index, line_of, raise_problems, read_toml
 
 # The table dictgen ships (a project may name its own with [tool.dictgen] errors).
 BUILTIN = ERRORS
@@ -52,7 +52,7 @@ def load_error_codes(path: Path = BUILTIN) -> tuple[ErrorCode, ...]:
             codes.append(ErrorCode(int(key), **table))
     if not doc:
         problems.append((f"{path}:1", "no error codes: the table needs at least one [CODE]"))
-    problems.sort(key=lambda problem: int(problem[0].rsplit(":", 1)[1]))
+    problems.sort(key=lambda problem: line_of(problem[0]))
     raise_problems(problems, ErrorTableError, ErrorTableErrors)
     return tuple(sorted(codes, key=lambda c: c.code))
 
@@ -71,11 +71,11 @@ def _field_problems(key: str, table: dict[str, Any], taken: list[ErrorCode]) -> 
     known = ", ".join(_FIELDS)
     problems = [(f, f"[{key}] {f}: unknown key (known: {known})") for f in table if f not in _FIELDS]
     name = table["name"]
-    if not isinstance(name, str) or not UPPER_SNAKE.fullmatch(name) or len(name) > MAX_NAME:
+    other = next((c.code for c in taken if c.name == name), None)
+    if not is_member_name(name):
         rule = f"an UPPER_SNAKE_CASE name of at most {MAX_NAME} characters"
         problems.append(("name", f"[{key}] name: {name!r} is not {rule}"))
-    elif any(c.name == name for c in taken):
-        other = next(c.code for c in taken if c.name == name)
+    elif other is not None:
         problems.append(("name", f"[{key}] name: {name} is already the name of {other}"))
     for text in ("label", "meaning"):
         if not isinstance(table[text], str) or not table[text].strip():

@@ -65,11 +65,17 @@ def user_folder(variable: str, default: str) -> Path:
     """
     base = os.environ.get(variable, "")
     if not os.path.isabs(base):
-        home = os.path.expanduser("~")  # "~" itself when there is no home folder
-        if not os.path.isabs(home):
+        home = home_folder()
+        if home is None:
             raise DictgenError(variable, f"not set, and no home folder: set HOME or {variable}")
         base = os.path.join(home, default)
     return Path(base, "dictgen")
+
+
+def home_folder() -> Path | None:
+    """The user's home folder, or None when there is none (HOME unset or relative, no passwd entry)."""
+    home = os.path.expanduser("~")  # "~" itself when there is no home folder
+    return Path(home) if os.path.isabs(home) else None
 
 
 def journal_path(folder: Path) -> Path:
@@ -103,10 +109,10 @@ def locked(folder: Path, create: bool = True, wait: float = LOCK_WAIT) -> Iterat
         return
     try:
         made = _make_parents(folder)
-        if not folder.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
     except OSError as exc:
         raise DictgenError(folder, f"not a usable folder: {exc.strerror or exc}") from None
+    if not folder.is_dir():
+        raise DictgenError(folder, f"not a usable folder: {os.strerror(errno.ENOTDIR)}")
     try:
         with _held(folder, wait):
             yield

@@ -23,7 +23,6 @@ from typing import Any
 from dictgen.config import Settings
 from dictgen.errors import DictgenError
 from dictgen.model.curated import BUILTIN
-from dictgen.model.errorcodes import BUILTIN as BUILTIN_ERRORS
 from dictgen.output import plan as output
 from dictgen.output.caches import library
 from dictgen.output.owned import guard
@@ -53,7 +52,7 @@ def inputs_key(settings: Settings) -> str | None:
         digest.update(repr((libraries, sys.version, unicodedata.unidata_version)).encode())
         files = [path for folder in folders for path in _files(folder)]
         files += [p for p in (settings.names, BUILTIN) if p.is_file()]  # BUILTIN: names shipped with dictgen
-        files.append(settings.errors or BUILTIN_ERRORS)  # must exist: the render fails without it
+        files.append(settings.error_table)  # must exist: the render fails without it
         for path in files:
             data = path.read_bytes()
             digest.update(f"\0{path}\0{len(data)}\0".encode("utf-8", "surrogatepass") + data)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dictgen.errors import DictgenError
-from dictgen.output.atomic import read_or_none, write_files
+from dictgen.output.atomic import home_folder, read_or_none, write_files
 
 # Lines for the command line to print: (text, True when it goes to stderr).
 Lines = list[tuple[str, bool]]
@@ -51,15 +51,15 @@ def safe_path(rel: object) -> bool:
 
 
 def sha256_of(path: Path) -> str | None:
-    """The sha256 of a regular file's bytes, or None (see ``read``)."""
+    """The sha256 of a regular file's bytes, or None (read as ``atomic.read_or_none`` reads)."""
     data = read_or_none(path)
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 def refuse_root(folder: Path, role: str, theirs: Sequence[Path]) -> None:
     """Refuse ``folder`` as an owned tree when it is /, home, or overlaps a folder in ``theirs``."""
-    real, home = folder.resolve(), os.path.expanduser("~")  # "~" itself when there is no home folder
-    if real == Path(real.anchor) or (os.path.isabs(home) and real == Path(home).resolve()):
+    real, home = folder.resolve(), home_folder()
+    if real == Path(real.anchor) or (home is not None and real == home.resolve()):
         raise DictgenError(folder, f"refusing to use / or the home folder as the {role}")
     for path in theirs:
         other = path.resolve()

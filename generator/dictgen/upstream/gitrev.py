@@ -83,6 +83,7 @@ class Entry:
     mode: str
     kind: str
     oid: str
+    size: int  # bytes of a blob; 0 for anything else
     name: str
 
 
@@ -115,8 +116,8 @@ class Revision:
     def entry(self, path: PurePosixPath) -> Entry | None:
         """What ``path`` is at this revision, or None when it is nothing."""
         if path == ROOT:
-            return Entry("040000", "tree", self.commit, "")
-        listed = _entries(git(self.top, "ls-tree", "-z", "--full-tree", self.commit, "--", str(path)))
+            return Entry("040000", "tree", self.commit, 0, "")
+        listed = _entries(git(self.top, "ls-tree", "-z", "-l", "--full-tree", self.commit, "--", str(path)))
         return next((e for e in listed if e.name == str(path)), None)
 
     def read(self, path: PurePosixPath) -> bytes | None:
@@ -129,16 +130,17 @@ class Revision:
         found = self.entry(path)
         if found is None or found.kind != "tree":
             return None
-        listed = _entries(git(self.top, "ls-tree", "-z", found.oid))
+        listed = _entries(git(self.top, "ls-tree", "-z", "-l", found.oid))
         wanted = [e for e in listed if e.name.endswith(suffix) and e.kind != "tree"]
         return {e.name: self._blob(e, path / e.name) for e in sorted(wanted, key=lambda e: e.name)}
 
     def _blob(self, found: Entry, path: PurePosixPath) -> bytes:
         if found.mode not in _FILE_MODES:  # a symbolic link, a submodule or a folder
             raise DictgenError(self.name(path), "not a regular file at this revision")
-        size = int(git(self.top, "cat-file", "-s", found.oid))
-        if size > MAX_BLOB:
-            raise DictgenError(self.name(path), f"{size} bytes: more than a snapshot may have ({MAX_BLOB})")
+        if found.size > MAX_BLOB:  # ls-tree -l gave the size: refused before it is read
+            raise DictgenError(
+                self.name(path), f"{found.size} bytes: more than a snapshot may have ({MAX_BLOB})"
+            )
         return git(self.top, "cat-file", "blob", found.oid)
 
 
@@ -154,8 +156,8 @@ def _entries(listed: bytes) -> list[Entry]:
     entries = []
     for record in filter(None, listed.split(b"\0")):
         info, _, name = record.decode("utf-8", "surrogateescape").partition("\t")
-        mode, kind, oid = info.split(" ")
-        entries.append(Entry(mode, kind, oid, name))
+        mode, kind, oid, size = info.split()  # ls-tree -l: the size is "-" for a tree or submodule
+        entries.append(Entry(mode, kind, oid, int(size) if size.isdigit() else 0, name))
     return entries
 
 

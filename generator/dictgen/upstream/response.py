@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from typing import Any
 
 from dictgen.console import Redactor
 from dictgen.errors import DictgenError, FetchError, SnapshotError
-from dictgen.model.errorcodes import load_error_codes
+from dictgen.model.errorcodes import ErrorCode, load_error_codes
 from dictgen.model.snapshot import parse_json, snapshot_from_doc, validate_result
 from dictgen.model.types import Dictionary, Version
 from dictgen.text import needs_escape
@@ -73,7 +74,7 @@ def decode_saved(data: bytes, where: str, source: str) -> Upstream:
         )
     if not isinstance(doc, dict) or "error_code" not in doc:
         raise FetchError(where, f"neither a Juhe API response nor a snapshot: {_SAVED_FORMS}")
-    return decode_response(data, where, source)
+    return _validated(doc, where, source, Redactor())
 
 
 def decode_response(data: bytes, where: str, source: str, redact: Redactor | None = None) -> Upstream:
@@ -81,6 +82,14 @@ def decode_response(data: bytes, where: str, source: str, redact: Redactor | Non
     redact = redact or Redactor()
     try:
         doc = parse_json(data, where)
+    except DictgenError as exc:
+        raise redact.error(exc) from None
+    return _validated(doc, where, source, redact)
+
+
+def _validated(doc: Any, where: str, source: str, redact: Redactor) -> Upstream:
+    """The ``result`` of a parsed response, validated; no message or result carries the key."""
+    try:
         result = _unwrap(doc, where, redact)
         problems: list[tuple[str, str]] = []
         tips, dictionaries = validate_result(result, problems, lambda m: _warn(redact(m)))
@@ -125,10 +134,16 @@ def _unwrap(doc: Any, where: str, redact: Redactor) -> dict[str, Any]:
     return result
 
 
+@functools.cache
+def _shipped_codes() -> dict[int, ErrorCode]:
+    """The table errors.toml ships, by code: read once, for the messages of failed calls."""
+    return {c.code: c for c in load_error_codes()}
+
+
 def _describe_error(code: int | str, reason: Any, redact: Redactor) -> str:
     """A clear message for a Juhe error code, saying whether trying later may help."""
     number = int(code) if re.fullmatch(r"[0-9]{1,9}", str(code).strip()) else None
-    known = next((c for c in load_error_codes() if c.code == number), None)  # the table errors.toml ships
+    known = _shipped_codes().get(number) if number is not None else None
     shown = one_line(redact(str(code)), 20)
     if known is None:
         detail = one_line(redact(reason)) if isinstance(reason, str) and reason.strip() else "no reason"
