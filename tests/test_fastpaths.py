@@ -125,6 +125,10 @@ def _module(entries: list[tuple[str, str]], dictionaries: int = 2) -> str:
         [(f"Code{n}", "x" * (n % 90)) for n in range(200)],
         [(str(n), label) for n, label in enumerate(BLACK_EDGES * 3)],
         [("1", "a"), ("2", "b")],  # too narrow a run of labels to stand in for
+        [(str(n), "a") for n in range(25)],  # a Literal alias too narrow to stand in for
+        [(str(n), "a") for n in range(60)],  # one wide enough
+        [(c * 81, "a") for c in "cde"],  # its codes one to a line, each line as wide as allowed
+        [(c * 82, "a") for c in "cde"],  # a column wider: it stays itself
         [("1", "a")],
     ],
 )
@@ -137,8 +141,22 @@ def test_the_skeleton_formats_like_black_on_the_whole_module(entries: list[tuple
 def test_the_skeleton_stands_in_for_the_bulk_of_a_large_module() -> None:
     source = _module([(f"code{n}", "硬座" * (n % 7 + 1)) for n in range(1000)], dictionaries=3)
     skeleton, runs = python._skeleton(source.split("\n"))
-    assert len(runs) == 6 and len(skeleton) < len(source.split("\n")) // 10
-    assert python._format_skeleton(source, lambda s: s) == source  # each run back in its place
+    # per dictionary: its members, its labels and its Literal alias
+    assert len(runs) == 9 and len(skeleton) < len(source.split("\n")) // 10
+    whole = python.format_module("m.py", source, False).decode()
+    assert python._format_skeleton(source, _black) == whole  # each run back in its place
+    assert whole.count('\n    "code999",\n') == 3  # each alias split one code to a line
+
+
+@pytest.mark.parametrize(("entries", "stands_in"), [(60, True), (25, False)])
+def test_a_literal_alias_stands_in_only_when_wider_than_two_lines(entries: int, stands_in: bool) -> None:
+    source = _module([(str(n), "a") for n in range(entries)], dictionaries=1)
+    runs = python._skeleton(source.split("\n"))[1]
+    assert any(run.original == [f'    "{n}",' for n in range(entries)] for run in runs) is stands_in
+
+
+def _black(text: str) -> str:
+    return python.format_module("m.py", text, False).decode()
 
 
 def test_the_skeleton_gives_up_when_black_moves_a_placeholder() -> None:

@@ -8,7 +8,7 @@ import keyword
 import re
 import tomllib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from dictgen.errors import RenderError
 from dictgen.render.contract import (
@@ -115,15 +115,27 @@ def _cmp(a: Any, b: Any) -> int:
 #
 # Every module goes through black and the bytes are exactly what ``black.format_str`` makes of
 # the whole module. A module of a built-in template gets there sooner: it is formatted as a
-# skeleton in which the bulk of its lines, lines black provably leaves as they are, stand in as a
-# few placeholders (see ``_skeleton``). tests/test_fastpaths.py compares it with black.
+# skeleton in which the bulk of its lines, lines whose formatting black provably decides without
+# reading them all, stand in as a few placeholders (see ``_skeleton``). tests/test_fastpaths.py
+# compares it with black.
 
 # A member line and a label line as major.py.j2 writes them, when black leaves them alone: short
 # enough, strings with no quote or escape to normalise, comments without a directive (#, ;).
 _MEMBER_LINE = re.compile(r'    ([A-Za-z_][A-Za-z0-9_]*) = "[^"\'\\]*"  #: [^\s#;\\](?:[^#;\\]*[^\s#;\\])?')
 _LABEL_LINE = re.compile(r'            "[^"\'\\]*": "[^"\'\\]*",')
+# A ``typing.Literal`` alias of two codes or more, on the one line major.py.j2 writes it on.
+_LITERAL_LINE = re.compile(r'([A-Za-z_][A-Za-z0-9_]*) = typing\.Literal\["[^"\'\\]*"(?:, "[^"\'\\]*")+\]')
+_CODE = re.compile(r'"[^"]*"')
 _LINE_LENGTH = 88  # black's default
 _PLACEHOLDER = "_dictgen_placeholder_"
+
+
+class _Run(NamedTuple):
+    """Lines of the module that the skeleton stands in for."""
+
+    skeleton: list[str]  # what the skeleton has in their place
+    formatted: list[str]  # what black makes of that, in its output
+    original: list[str]  # what black makes of the lines themselves, in the same place
 
 
 def format_module(path: str, source: str, skeleton: bool) -> bytes:
@@ -150,63 +162,84 @@ def _format_skeleton(source: str, black: Callable[[str], str]) -> str | None:
     """``black(source)``, by formatting a skeleton; None when there is nothing to gain or it fails."""
     if _PLACEHOLDER in source:
         return None
-    lines = source.split("\n")
-    skeleton, runs = _skeleton(lines)
+    skeleton, runs = _skeleton(source.split("\n"))
     if not runs:
         return None
     formatted = black("\n".join(skeleton)).split("\n")
     out: list[str] = []
     i = 0
-    for placeholder, original in runs:
-        # Black leaves each placeholder as it is and in order, or the fast path is off.
+    for run in runs:
+        # Black formats each placeholder as expected and in order, or the fast path is off.
         end = next((k for k in range(i, len(formatted)) if _PLACEHOLDER in formatted[k]), None)
-        if end is None or formatted[end : end + len(placeholder)] != placeholder:
+        if end is None or formatted[end : end + len(run.formatted)] != run.formatted:
             return None
-        out += formatted[i:end] + original
-        i = end + len(placeholder)
+        out += formatted[i:end] + run.original
+        i = end + len(run.formatted)
     rest = formatted[i:]
     return None if any(_PLACEHOLDER in line for line in rest) else "\n".join(out + rest)
 
 
-def _skeleton(lines: list[str]) -> tuple[list[str], list[tuple[list[str], list[str]]]]:
-    """The module with long runs of stable lines replaced by placeholders, and the runs as
-    (placeholder lines, original lines).
-
-    Each member line is a statement of its own: a run of them becomes one assignment. Label lines
-    are elements of a dictionary display with a magic trailing comma: a run becomes two elements
-    (black splits one element otherwise than several), and only a run wider than two lines does,
-    so that every length black measures across it is over the limit either way.
-    """
+def _skeleton(lines: list[str]) -> tuple[list[str], list[_Run]]:
+    """The module with long runs of lines replaced by placeholders, and the runs."""
     skeleton: list[str] = []
-    runs: list[tuple[list[str], list[str]]] = []
+    runs: list[_Run] = []
     i = 0
     while i < len(lines):
-        kind, j = _stable(lines[i]), i + 1
-        while kind and j < len(lines) and _stable(lines[j]) == kind:
+        kind, j = _kind(lines[i]), i + 1
+        while kind in ("member", "label") and j < len(lines) and _kind(lines[j]) == kind:
             j += 1
-        placeholder = _placeholder(kind, lines[i:j], f"{_PLACEHOLDER}{len(runs)}")
-        if placeholder:
-            runs.append((placeholder, lines[i:j]))
-        skeleton += placeholder or lines[i:j]
+        run = _stand_in(kind, lines[i:j], f"{_PLACEHOLDER}{len(runs)}")
+        if run:
+            runs.append(run)
+        skeleton += run.skeleton if run else lines[i:j]
         i = j
     return skeleton, runs
 
 
-def _placeholder(kind: str, run: list[str], tag: str) -> list[str]:
-    """The lines that stand in for ``run`` in the skeleton; none when it stays itself."""
-    if kind == "member" and len(run) > 1:
-        return [f"    {tag} = 0"]
-    # A lower bound of its width on one line: each ASCII character counts 1, and there are spaces.
-    if kind == "label" and sum(len(s.strip().encode("ascii", "ignore")) + 1 for s in run) > 2 * _LINE_LENGTH:
-        pad = "x" * 30  # two elements wider together than a line, each well within one
-        return [f'            "{tag}a{pad}": 0,', f'            "{tag}b{pad}": 0,']
-    return []
+def _stand_in(kind: str, lines: list[str], tag: str) -> _Run | None:
+    """The run that ``lines`` of one kind make; None when they stay themselves.
+
+    Each member line is a statement of its own: a run of them becomes one assignment, which black
+    leaves as it is. Label lines are elements of a dictionary display with a magic trailing comma:
+    a run becomes two elements (black splits one element otherwise than several), and only a run
+    wider than two lines does, so that every length black measures across it is over the limit
+    either way. A literal's codes, wider than two lines, go one to a line with a trailing comma
+    whatever they are: two wide placeholder codes go the same way.
+    """
+    pad = "x" * 30  # two elements wider together than a line, each well within one
+    if kind == "member" and len(lines) > 1:
+        return _Run([f"    {tag} = 0"], [f"    {tag} = 0"], lines)
+    if kind == "label" and _ascii_width(lines) > 2 * _LINE_LENGTH:
+        stand_in = [f'            "{tag}a{pad}": 0,', f'            "{tag}b{pad}": 0,']
+        return _Run(stand_in, stand_in, lines)
+    if kind == "literal":
+        name, codes = lines[0].split(" = ", 1)[0], _CODE.findall(lines[0].split("[", 1)[1])
+        each = [f"    {code}," for code in codes]
+        narrow = all(_width_bound(line) <= _LINE_LENGTH for line in each)
+        if narrow and _ascii_width(codes) > 2 * _LINE_LENGTH:
+            line = f'{name} = typing.Literal["{tag}a{pad}", "{tag}b{pad}"]'
+            return _Run([line], [f'    "{tag}a{pad}",', f'    "{tag}b{pad}",'], each)
+    return None
 
 
-def _stable(line: str) -> str:
-    """``member`` or ``label`` for a line black leaves as it is in its place, else ``""``."""
-    if len(line) + len(line) - len(line.encode("ascii", "ignore")) > _LINE_LENGTH:
-        return ""  # black's width of a character is 0, 1 or 2: this bound is never under it
+def _ascii_width(parts: list[str]) -> int:
+    """A lower bound of the width of ``parts`` on one line: each ASCII character counts 1, and
+    there are spaces between them."""
+    return sum(len(s.strip().encode("ascii", "ignore")) + 1 for s in parts)
+
+
+def _width_bound(line: str) -> int:
+    """An upper bound of black's width of ``line``: a character is 0, 1 or 2 wide."""
+    return len(line) + len(line) - len(line.encode("ascii", "ignore"))
+
+
+def _kind(line: str) -> str:
+    """``member`` or ``label`` for a line black leaves as it is in its place, ``literal`` for a
+    Literal alias black splits, else ``""``."""
+    if _LITERAL_LINE.fullmatch(line):
+        return "literal"
+    if _width_bound(line) > _LINE_LENGTH:
+        return ""
     member = _MEMBER_LINE.fullmatch(line)
     if member:
         return "" if keyword.iskeyword(member.group(1)) else "member"
