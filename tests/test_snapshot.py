@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from dictgen.errors import SnapshotError
-from dictgen.model.snapshot import canonical_sha256, load_snapshot, newest_per_major, parse_json
+from dictgen.model.snapshot import (
+    canonical_sha256,
+    load_snapshot,
+    newest_per_major,
+    parse_json,
+    snapshot_from_doc,
+)
 from dictgen.model.types import Version
 from tests.conftest import Run
 from tests.support.helpers import sample_result, tree, write_snapshot
@@ -113,6 +119,8 @@ CASES: list[tuple[str, bytes, str]] = [
     ("sha256_malformed", _with_header(sha256="XYZ"), "sha256: must be 64 lowercase hex digits"),
     ("missing_field", _with_header(source=None), "source: must be a string, not null"),
     ("key_in_source", _with_header(source="http://x/?key=secret"), "source: must not contain the API key"),
+    ("key_as_php_reads_it", _with_header(source="http://x/?a=1;%4BEY[]=s"), "source: must not contain"),
+    ("password_in_source", _with_header(source="https://user:pw@x/"), "or a password (dictgen stores ***)"),
     (
         "surrogate_in_ignored_key",
         SAMPLE_TEXT.replace('"msg": "证件类型', '"note": "\\udc00", "msg": "证件类型').encode(),
@@ -211,3 +219,18 @@ def test_empty_or_missing_snapshot_folder(project: Path, run: Run) -> None:
         path.unlink()
     assert "no snapshots (*.json) found" in run("generate").stderr
     assert "snapshot directory not found" in run("generate", "--snapshots", "nowhere").stderr
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "http://x/?key=***",
+        "https://***@x/d.php?a=1",
+        "http://x/?key=",
+        "the dictgen 0.1 generator",
+        "http://[x",
+    ],
+)
+def test_a_source_with_no_secret_left_in_it_is_valid(source: str) -> None:
+    doc = json.loads(_with_header(source=source))
+    assert snapshot_from_doc(doc, "s.json", "1.0.0").source == source

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from dictgen.console import REDACTED
 from dictgen.errors import SnapshotError
 from dictgen.model.types import Dictionary, Entry, Snapshot, Version
 
@@ -205,8 +206,8 @@ def _validate_header(doc: dict[str, Any], stem: str | None, problems: Problems) 
     if version is not None and stem is not None and str(version) != stem:
         problems.append(("version", f"{doc['version']!r} does not match the file name {stem}.json"))
     source = doc.get("source")
-    if isinstance(source, str) and "key" in parse_qs(urlsplit(source).query):
-        problems.append(("source", "must not contain the API key"))
+    if isinstance(source, str) and _secret_in(source):
+        problems.append(("source", "must not contain the API key or a password (dictgen stores ***)"))
     stamp = doc.get("retrieved_at")
     if isinstance(stamp, str) and parse_utc(stamp) is None:
         problems.append(("retrieved_at", f"{stamp!r} is not an ISO-8601 UTC time"))
@@ -214,6 +215,37 @@ def _validate_header(doc: dict[str, Any], stem: str | None, problems: Problems) 
     if isinstance(digest, str) and not _HEX64.fullmatch(digest):
         problems.append(("sha256", "must be 64 lowercase hex digits"))
     return version
+
+
+def masked_url(url: str) -> tuple[str, bool]:
+    """``url`` with any user:password and every ``key`` parameter's value as ***, no fragment; had a key?"""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+    pieces, found = re.split(r"([&;])", parts.query), False
+    for i in range(0, len(pieces), 2):
+        name = pieces[i].partition("=")[0]
+        if _is_key(name):
+            pieces[i], found = f"{name}={REDACTED}", True
+    return urlunsplit((parts.scheme, netloc, parts.path, "".join(pieces), "")), found
+
+
+def _is_key(name: str) -> bool:
+    """A query parameter's name as PHP would read it as ``key``: KEY, %6Bey, key[] too."""
+    return re.fullmatch(r"key(\[.*)?", unquote_plus(name).strip(), re.IGNORECASE | re.DOTALL) is not None
+
+
+def _secret_in(source: str) -> bool:
+    """True when ``source`` (a URL, or any text) carries a key or a password other than ***."""
+    try:
+        parts = urlsplit(source)
+    except ValueError:  # not a URL: nothing a URL parser would read as a secret
+        return False
+    if "@" in parts.netloc and parts.netloc.rpartition("@")[0] != REDACTED:
+        return True
+    pairs = (piece.partition("=") for piece in re.split(r"[&;]", parts.query))
+    return any(_is_key(name) and value not in ("", REDACTED) for name, _, value in pairs)
 
 
 def parse_utc(stamp: str) -> datetime | None:

@@ -7,10 +7,11 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import unquote, unquote_plus, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from dictgen.console import REDACTED, Redactor
 from dictgen.errors import FetchError
+from dictgen.model.snapshot import masked_url
 from dictgen.upstream.response import one_line
 
 
@@ -24,7 +25,7 @@ def checked_url(url: str, redact: Redactor) -> tuple[str, str]:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
-        masked, has_key = _masked_url(url)
+        masked, has_key = masked_url(url)
     except ValueError:
         raise FetchError("--url", "not a valid URL") from None
     source = redact(masked)  # stored as the snapshot's source: not shortened
@@ -33,21 +34,6 @@ def checked_url(url: str, redact: Redactor) -> tuple[str, str]:
     if has_key:
         raise FetchError(source, "the URL must not carry a key: use --key-env or --key-file")
     return urlunsplit(parts._replace(fragment="")), source
-
-
-def _masked_url(url: str) -> tuple[str, bool]:
-    """``url`` with any user:password and every ``key`` parameter's value as ***, no fragment; had a key?"""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
-    pieces, found = re.split(r"([&;])", parts.query), False
-    for i in range(0, len(pieces), 2):
-        name = pieces[i].partition("=")[0]
-        # every spelling PHP would read as ``key``: KEY, %6Bey, key[]
-        if re.fullmatch(r"key(\[.*)?", unquote_plus(name).strip(), re.IGNORECASE | re.DOTALL):
-            pieces[i], found = f"{name}={REDACTED}", True
-    return urlunsplit((parts.scheme, netloc, parts.path, "".join(pieces), "")), found
 
 
 def _origin(url: str) -> str | None:
