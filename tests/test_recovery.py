@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,24 @@ def test_a_discarded_import_then_a_colleagues_snapshot_is_kept(tmp_path: Path, w
     assert (project / "snapshots" / "CHANGELOG.md").exists()
     assert not journal_path(project / "snapshots").exists()
     assert f"kept {theirs}" in again.stderr or when == 2  # at rename 2 the snapshot was not yet written
+
+
+def test_after_an_import_killed_mid_write_readers_roll_it_back_before_reading(tmp_path: Path) -> None:
+    project = _repository(tmp_path)
+    for reader in (("diff",), ("check",), ("vendor", str(tmp_path / "other" / "juhe"), "--target", "python")):
+        (tmp_path / "other" / ".git").mkdir(parents=True, exist_ok=True)
+        response = _response(tmp_path, "half")
+        killed = _dictgen(project, "import", str(response), prefix=_at_rename("KILL", 3))
+        assert killed.returncode in (-9, 137), killed.stderr
+        assert (project / "snapshots" / "1.1.0.json").exists()  # the half-recorded snapshot
+        read = _dictgen(project, *reader)
+        assert read.returncode == 0, (reader, read.stdout, read.stderr)
+        assert "rolled back an interrupted write" in read.stderr
+        assert not (project / "snapshots" / "1.1.0.json").exists()
+        assert not journal_path(project / "snapshots").exists()
+        assert "half" not in read.stdout  # the diff compares 1.0.0 with itself: no change
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True)
+        assert status.stdout == ""
 
 
 @pytest.mark.parametrize("when", [3, 7])

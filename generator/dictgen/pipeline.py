@@ -28,7 +28,7 @@ from dictgen.model.snapshot import (
 from dictgen.model.types import Snapshot, Version
 from dictgen.output import freshness
 from dictgen.output import plan as output
-from dictgen.output.atomic import locked, recover
+from dictgen.output.atomic import locked, recover, settled
 from dictgen.output.caches import JsonCache, cache_home, fast_paths, private_folder
 from dictgen.render.contract import Files, Job, MajorView, build_error_views, build_views
 from dictgen.render.jinja import JinjaTemplates
@@ -126,6 +126,7 @@ def check(settings: Settings) -> list[output.Difference]:
     """Plan, then compare with the disk: the same files ``generate`` would write. A tree found up to
     date before, from the same inputs, is compared by digest without rendering (``freshness``)."""
     output.check_out_root(settings.out, [settings.snapshots, settings.config])
+    settled(settings.snapshots)  # never compare with a half-recorded snapshot
     plans = _cache("plans")
     key = freshness.inputs_key(settings) if plans else None
     if plans and key:

@@ -315,6 +315,15 @@ def _write_journal(journal: Path, steps: list[_Step], made: list[Path]) -> None:
     os.replace(tmp, journal)
 
 
+def settled(folder: Path) -> Path:
+    """``folder``, with no write to it left half done: before a run reads it, a write that a killed
+    run left there is rolled back, under the folder's lock, so that a live run finishes first."""
+    if journal_path(folder).exists():
+        with locked(folder, create=False):
+            recover(folder)
+    return folder
+
+
 def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
     """Roll back a write set that a crashed run left half done; True when there was one.
 

@@ -15,6 +15,7 @@ from dictgen.model.snapshot import (
     parse_snapshot,
 )
 from dictgen.model.types import Snapshot, Version
+from dictgen.output.atomic import settled
 from dictgen.tomlfile import parse_toml
 from dictgen.upstream import gitrev
 from dictgen.upstream.accepted import ACCEPTED, load_accepted
@@ -50,7 +51,7 @@ def resolve_side(arg: str, history: list[Snapshot]) -> Snapshot:
 def run(old: str | None, new: str | None, snapshots: Path, accepted: Path | None = None) -> Report:
     """Resolve OLD and NEW (default: the previous and the newest snapshot) and compare them."""
     versioned = old is None or new is None or any(Version.parse(arg) for arg in (old, new))
-    history = load_snapshots(snapshots) if versioned else []
+    history = load_snapshots(settled(snapshots)) if versioned else []
     # load_snapshots raises rather than return an empty history, so the defaults exist.
     after = resolve_side(new, history) if new is not None else history[-1]
     earlier = [s for s in history if s.version < after.version]
@@ -66,7 +67,7 @@ def against(ref: str, settings: Settings, given: bool, accepted: Path | None = N
     The folder at ``ref`` is the one ``--snapshots`` names when ``given``, else the one the
     settings file names at ``ref``: a branch that moved the folder compares with where it was.
     """
-    after = load_snapshots(settings.snapshots)[-1]
+    after = load_snapshots(settled(settings.snapshots))[-1]
     revision = gitrev.resolve(ref, settings.snapshots)  # the repository that holds the snapshots
     same = given or not revision.holds(settings.config)  # a settings file outside is the same at REF
     folder = revision.inside(settings.snapshots) if same else _folder_at(revision, settings.config)

@@ -45,6 +45,8 @@ def vendor(request: Request) -> Lines:
     """Copy the package into ``request.dest`` as one set, replacing any previous copy; say what changed."""
     _refuse_unsafe(request)
     with locked(request.snapshots, create=False), locked(request.out, create=False):
+        recover(request.snapshots)  # never copy what a killed run left half written
+        recover(request.out, (request.snapshots,))
         files, snapshots = _source(request)
     files = _with_record(request, files, snapshots)
     dest = request.dest
