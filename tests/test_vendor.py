@@ -326,3 +326,13 @@ def test_check_vendored_reads_only_regular_files(generated: Path, other: Path, s
     )
     assert result.returncode == 1, result.stderr
     assert f"missing: {target.relative_to(other)}" in result.stdout.splitlines()
+
+
+def test_check_vendored_shows_a_hostile_file_name_printable(generated: Path, other: Path) -> None:
+    dest = other / PACKAGE
+    assert _vendor(generated, dest, "--target", "python").returncode == 0
+    (dest / "a\n::error title=x::forged").write_text("", encoding="utf-8")
+    (dest / "\x1b[31mred").write_text("", encoding="utf-8")
+    out = _check(other, PACKAGE).stdout
+    assert "\x1b" not in out and "\n::" not in out, out
+    assert "a\\u000a::error title=x::forged" in out and "\\u001b[31mred" in out, out

@@ -14,6 +14,7 @@ from dictgen.model.types import Version
 from dictgen.output.owned import Lines, guard, safe_path, sha256_of, unlisted
 from dictgen.render.contract import Vendoring
 from dictgen.targets import registry
+from dictgen.text import printable
 
 RECORD, README = "VENDORED.json", "VENDORED.md"
 FORMAT = 1  # VENDORED.json's layout; a reader refuses a format it does not know
@@ -132,12 +133,15 @@ def report_copy(dest: Path, snapshots: Path, options: Mapping[str, object]) -> t
     if given:
         raise DictgenError("--vendored", f"takes no --{given[0].replace('_', '-')} (only --snapshots)")
     record, differences = check_vendored(dest)
-    lines = [(f"{d.kind}: {d.path}", False) for d in differences]
+    # a file name may hold a newline or ESC: every path is shown printable
+    lines = [(f"{d.kind}: {printable(d.path.as_posix())}", False) for d in differences]
     lines += [(f"note: {note}", True) for note in newer_snapshots(record, snapshots)]
+    shown = printable(dest.as_posix())
     if differences:
-        lines.append((f"{len(differences)} file(s) differ from the vendored copy: see {dest / RECORD}", True))
+        count = len(differences)
+        lines.append((f"{count} file(s) differ from the vendored copy: see {shown}/{RECORD}", True))
     else:
-        lines.append((f"vendored copy intact: {dest.as_posix()}", True))
+        lines.append((f"vendored copy intact: {shown}", True))
     return lines, bool(differences)
 
 
