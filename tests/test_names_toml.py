@@ -31,6 +31,21 @@ def test_every_problem_of_names_toml_is_one_line(project: Path) -> None:
     assert not (project / "generated").exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('seatClass.data.1 = "X"\n', 1),
+        ('# c\n[seatClass.data]\n"1" = "X"\n', 2),
+        ('[seatClass]\ndata.1 = "X"\n', 2),
+    ],
+)
+def test_a_dotted_key_or_header_is_blamed_on_its_line(project: Path, text: str, line: int) -> None:
+    (project / "names.toml").write_text(text, encoding="utf-8")
+    result = dictgen("generate", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: names.toml:{line}: [seatClass] 'data': "), result.stderr
+
+
 def test_strict_names_without_a_names_toml_blames_no_file(project: Path) -> None:
     result = dictgen("generate", "--strict-names", "--no-builtin-names", cwd=project)
     assert result.returncode == 2

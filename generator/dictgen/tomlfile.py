@@ -39,20 +39,38 @@ def parse_toml(
 
 
 def line_index(text: str) -> dict[tuple[str, str | None], int]:
-    """Map (table, key) and (table, None) to 1-based line numbers, for error messages."""
+    """Map (table, key) and (table, None) to 1-based line numbers, for error messages; a key above
+    every table is ("", key) too. Dotted keys and headers count: ``[a.b]`` and ``a.b = 1`` both
+    stand on the line of (a, b)."""
     index: dict[tuple[str, str | None], int] = {}
-    table = ""
+    table: tuple[str, ...] = ()
     for number, line in enumerate(text.splitlines(), 1):
         try:
             parsed = tomllib.loads(line)
         except tomllib.TOMLDecodeError:
             continue
-        if line.lstrip().startswith("[") and len(parsed) == 1:
-            table = next(iter(parsed))
-            index.setdefault((table, None), number)
-        elif len(parsed) == 1:
-            index.setdefault((table, next(iter(parsed))), number)
+        if len(parsed) != 1:
+            continue
+        path = _key_path(parsed)
+        if line.lstrip().startswith("["):
+            table = path
+        elif not table:
+            index.setdefault(("", path[0]), number)
+        full = path if line.lstrip().startswith("[") else table + path
+        index.setdefault((full[0], None), number)
+        if len(full) > 1:
+            index.setdefault((full[0], full[1]), number)
     return index
+
+
+def _key_path(parsed: dict[str, Any]) -> tuple[str, ...]:
+    """The keys of a one-line document down to its value: ``a.b.c = 1`` and ``[a.b.c]`` are (a, b, c)."""
+    path: list[str] = []
+    value: Any = parsed
+    while isinstance(value, dict) and len(value) == 1:
+        key, value = next(iter(value.items()))
+        path.append(key)
+    return tuple(path)
 
 
 def line_of(where: str) -> int:
