@@ -43,3 +43,12 @@ def test_vendor_refuses_a_destination_inside_dot_git(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == "error: .git/vend: is inside a .git folder: refusing to write there\n"
     assert not (project / ".git" / "vend").exists()
+
+
+def test_vendor_refuses_a_destination_inside_a_bare_repository(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "origin.git")], check=True)
+    result = dictgen("vendor", str(tmp_path / "origin.git" / "vend"), "--target", "python", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.endswith("origin.git/vend: is inside a .git folder: refusing to write there\n")
+    assert not (tmp_path / "origin.git" / "vend").exists()

@@ -70,8 +70,15 @@ def _refuse_unsafe(request: Request) -> None:
         raise DictgenError(dest, "is a symbolic link: refusing to write through it")
     if dest.exists() and not dest.is_dir():
         raise DictgenError(dest, "exists and is not a folder")
-    if ".git" in dest.resolve().parts:
+    if any(_is_git_folder(folder) for folder in (dest.resolve(), *dest.resolve().parents)):
         raise DictgenError(dest, "is inside a .git folder: refusing to write there")
+
+
+def _is_git_folder(folder: Path) -> bool:
+    """A repository's own folder: ``.git``, or a bare repository (``x.git`` with HEAD, objects, refs)."""
+    if folder.name == ".git":
+        return True
+    return (folder / "HEAD").is_file() and (folder / "objects").is_dir() and (folder / "refs").is_dir()
 
 
 def _source(request: Request) -> tuple[dict[str, bytes], tuple[tuple[Version, str], ...]]:
