@@ -73,3 +73,15 @@ def test_generated_files_are_lf_and_the_manifest_names_them_with_slashes() -> No
     listed = [path for owned in manifest["targets"].values() for path in owned]
     assert listed and not [path for path in listed if "\\" in path or path.startswith("/")]
     assert {f"generated/{p}" for p in listed} <= {f"generated/{name}" for name in files}
+
+
+def test_snapshots_and_output_on_two_windows_drives_is_a_one_line_error(tmp_path: Path) -> None:
+    # Windows' own path module (ntpath) in place of posixpath: Linux has no drives to cross.
+    code = (
+        "import ntpath, sys; from dictgen import pipeline; from dictgen.config import Settings; "
+        "from pathlib import Path; pipeline.os.path = ntpath; "
+        "s = Settings(Path('C:\\\\data\\\\snapshots'), Path('D:\\\\out'), Path('n.toml'))\n"
+        "try:\n    pipeline._changelog_link(s)\nexcept Exception as exc:\n    print(type(exc).__name__, exc)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("ConfigError D:\\out: is on another drive than C:\\data\\snapshots"), done

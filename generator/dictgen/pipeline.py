@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dictgen import targets
 from dictgen.config import Settings
-from dictgen.errors import UnnamedError
+from dictgen.errors import ConfigError, UnnamedError
 from dictgen.model.curated import check_curated, load_curated, with_builtin
 from dictgen.model.errorcodes import load_error_codes
 from dictgen.model.naming import Names, assign
@@ -60,7 +60,11 @@ def _render(settings: Settings, warn: Warn = stderr_warning) -> Rendering:
 def _changelog_link(settings: Settings) -> str:
     """The snapshot changelog as a URL relative to the output folder, from where both really are
     (never from the working folder: one absolute and one relative path would depend on it)."""
-    path = os.path.relpath(os.path.abspath(settings.snapshots / FILENAME), os.path.abspath(settings.out))
+    try:
+        path = os.path.relpath(os.path.abspath(settings.snapshots / FILENAME), os.path.abspath(settings.out))
+    except ValueError:  # Windows: no relative path leads to another drive
+        what = f"is on another drive than {settings.snapshots}: the generated docs link to its changelog"
+        raise ConfigError(settings.out, f"{what} by a relative path, so keep both on one drive") from None
     return urllib.parse.quote(path.replace(os.sep, "/"))
 
 
