@@ -160,8 +160,8 @@ def format_module(path: str, source: str, skeleton: bool) -> bytes:
 
 def _format_skeleton(source: str, black: Callable[[str], str]) -> str | None:
     """``black(source)``, by formatting a skeleton; None when there is nothing to gain or it fails."""
-    if _PLACEHOLDER in source:
-        return None
+    if _PLACEHOLDER in source or "\r" in source:
+        return None  # black reads a carriage return as a line break, even in a string it stands in for
     skeleton, runs = _skeleton(source.split("\n"))
     if not runs:
         return None
