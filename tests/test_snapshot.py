@@ -121,6 +121,11 @@ CASES: list[tuple[str, bytes, str]] = [
     ("key_in_source", _with_header(source="http://x/?key=secret"), "source: must not contain the API key"),
     ("key_as_php_reads_it", _with_header(source="http://x/?a=1;%4BEY[]=s"), "source: must not contain"),
     ("password_in_source", _with_header(source="https://user:pw@x/"), "or a password (dictgen stores ***)"),
+    # a host urlsplit refuses does not hide the query after it; PHP ends a name at its first NUL
+    ("key_after_a_bad_host", _with_header(source="http://[x]/d.php?key=s"), "source: must not contain"),
+    ("key_after_a_fullwidth_slash", _with_header(source="http://x\uff0fd.php?key=s"), "source: must not"),
+    ("key_with_a_nul_in_its_name", _with_header(source="http://x/?key%00y=s"), "source: must not contain"),
+    ("password_before_a_bad_host", _with_header(source="http://u:pw@[x/"), "or a password"),
     (
         "surrogate_in_ignored_key",
         SAMPLE_TEXT.replace('"msg": "证件类型', '"note": "\\udc00", "msg": "证件类型').encode(),

@@ -232,19 +232,23 @@ def masked_url(url: str) -> tuple[str, bool]:
 
 
 def _is_key(name: str) -> bool:
-    """A query parameter's name as PHP would read it as ``key``: KEY, %6Bey, key[] too."""
-    return re.fullmatch(r"key(\[.*)?", unquote_plus(name).strip(), re.IGNORECASE | re.DOTALL) is not None
+    """A query parameter's name as PHP would read it as ``key``: KEY, %6Bey, key[] too, and key%00x
+    (PHP ends a parameter's name at its first NUL)."""
+    name = unquote_plus(name).partition("\0")[0].strip()
+    return re.fullmatch(r"key(\[.*)?", name, re.IGNORECASE | re.DOTALL) is not None
 
 
 def _secret_in(source: str) -> bool:
     """True when ``source`` (a URL, or any text) carries a key or a password other than ***."""
     try:
         parts = urlsplit(source)
-    except ValueError:  # not a URL: nothing a URL parser would read as a secret
-        return False
-    if "@" in parts.netloc and parts.netloc.rpartition("@")[0] != REDACTED:
+        netloc, query = parts.netloc, parts.query
+    except ValueError:  # a host urlsplit refuses ("[x", a fullwidth slash): its query is still there
+        head, _, query = source.partition("#")[0].partition("?")
+        netloc = head.partition("//")[2].partition("/")[0]
+    if "@" in netloc and netloc.rpartition("@")[0] != REDACTED:
         return True
-    pairs = (piece.partition("=") for piece in re.split(r"[&;]", parts.query))
+    pairs = (piece.partition("=") for piece in re.split(r"[&;]", query))
     return any(_is_key(name) and value not in ("", REDACTED) for name, _, value in pairs)
 
 
