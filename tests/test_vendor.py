@@ -169,6 +169,23 @@ def test_hostile_record_is_one_line_and_exit_2(generated: Path, other: Path, hos
     assert (other / "victim.txt").read_text(encoding="utf-8") == "mine\n"
 
 
+@pytest.mark.parametrize("listed", [".git/config", ".GIT/config", "v1/.git", ".git./config", "GIT~1/config"])
+def test_a_record_listing_a_git_folder_deletes_nothing(generated: Path, tmp_path: Path, listed: str) -> None:
+    """A copy at a repository's root (its own package repository): a record that lists a file of
+    .git with its very bytes must not have vendor delete it as a file no longer part of the copy."""
+    dest = tmp_path / "package"
+    assert _vendor(generated, dest, "--target", "python").returncode == 0
+    (dest / ".git").mkdir()
+    config = dest / ".git" / "config"
+    config.write_text("[core]\n", encoding="utf-8")
+    record = json.loads((dest / "VENDORED.json").read_text(encoding="utf-8"))
+    record["files"][listed] = _sha256(config.read_bytes())
+    (dest / "VENDORED.json").write_text(json.dumps(record), encoding="utf-8")
+    assert "in a .git folder" in _one_error(_vendor(generated, dest, "--target", "python"))
+    _one_error(_check(tmp_path, dest))
+    assert config.read_text(encoding="utf-8") == "[core]\n"
+
+
 def test_vendor_refuses_a_folder_that_is_not_a_vendored_copy(generated: Path, other: Path) -> None:
     dest = other / "lib"
     dest.mkdir()

@@ -44,10 +44,18 @@ class Changes:
 
 
 def safe_path(rel: object) -> bool:
-    """True for a plain relative ``/``-separated path that stays below its folder."""
+    """True for a plain relative ``/``-separated path that stays below its folder and out of any
+    repository's ``.git`` there (a record could otherwise have a vendored copy at a repository's
+    root delete ``.git/config``)."""
     if not isinstance(rel, str) or not rel or "\\" in rel or rel.startswith("/") or _CONTROL.search(rel):
         return False
-    return not {"", ".", ".."} & set(rel.split("/"))
+    parts = rel.split("/")
+    return not {"", ".", ".."} & set(parts) and not any(_is_git_name(part) for part in parts)
+
+
+def _is_git_name(name: str) -> bool:
+    """``.git`` as git itself refuses it in a tree: any case, and as Windows reads ``.git.``, ``GIT~1``."""
+    return name.rstrip(". ").lower() in {".git", "git~1"}
 
 
 def sha256_of(path: Path) -> str | None:

@@ -107,7 +107,8 @@ def _files(value: object, path: Path) -> dict[str, str]:
         raise DictgenError(path, 'unreadable: "files" must map paths to sha256 digests')
     for rel, digest in value.items():
         if not safe_path(rel) or rel == RECORD:
-            raise DictgenError(path, f"refusing a path outside the vendored folder: {rel!r}")
+            what = "refusing a path outside the vendored folder or in a .git folder"
+            raise DictgenError(path, f"{what}: {rel!r}")
         if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
             raise DictgenError(path, f"unreadable: {rel!r}: not a sha256 digest")
     return dict(value)
