@@ -64,7 +64,9 @@ def test_a_discarded_import_then_a_colleagues_snapshot_is_kept(tmp_path: Path, w
 
 def test_after_an_import_killed_mid_write_readers_roll_it_back_before_reading(tmp_path: Path) -> None:
     project = _repository(tmp_path)
-    for reader in (("diff",), ("check",), ("vendor", str(tmp_path / "other" / "juhe"), "--target", "python")):
+    copy = str(tmp_path / "other" / "juhe")
+    readers = (("diff",), ("check",), ("show", "seatClass"), ("vendor", copy, "--target", "python"))
+    for reader in (*readers, ("check", "--vendored", copy)):
         (tmp_path / "other" / ".git").mkdir(parents=True, exist_ok=True)
         response = _response(tmp_path, "half")
         killed = _dictgen(project, "import", str(response), prefix=_at_rename("KILL", 3))
@@ -76,6 +78,7 @@ def test_after_an_import_killed_mid_write_readers_roll_it_back_before_reading(tm
         assert not (project / "snapshots" / "1.1.0.json").exists()
         assert not journal_path(project / "snapshots").exists()
         assert "half" not in read.stdout  # the diff compares 1.0.0 with itself: no change
+        assert "newer than the vendored" not in read.stderr  # check --vendored: no note on 1.1.0
         status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True)
         assert status.stdout == ""
 

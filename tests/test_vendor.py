@@ -353,3 +353,21 @@ def test_check_vendored_shows_a_hostile_file_name_printable(generated: Path, oth
     out = _check(other, PACKAGE).stdout
     assert "\x1b" not in out and "\n::" not in out, out
     assert "a\\u000a::error title=x::forged" in out and "\\u001b[31mred" in out, out
+
+
+def test_check_vendored_notes_show_a_hostile_snapshot_name_printable(producer: Path, other: Path) -> None:
+    """The notes name the snapshot folder and its files: a newline or ESC there forges no line."""
+    dest = other / PACKAGE
+    assert _vendor(producer, dest, "--target", "python").returncode == 0
+    folder = producer / "snap\n::error title=x::forged\x1b[2J"
+    shutil.copytree(producer / "snapshots", folder)
+    result = sample_result()
+    result["seatClass"]["data"]["55"] = "新座"
+    write_snapshot(folder, "1.1.0", result)
+    noted = _check(other, dest, "--snapshots", folder, cwd=producer).stderr
+    (folder / "x\n::error::forged\x1b[31m.json").write_bytes((folder / "1.0.0.json").read_bytes())
+    broken = _check(other, dest, "--snapshots", folder, cwd=producer).stderr
+    for err in (noted, broken):
+        assert "\x1b" not in err and "\n::" not in err, err
+    assert "snap\\u000a::error title=x::forged\\u001b[2J is newer than the vendored 1.0.0" in noted, noted
+    assert "x\\u000a::error::forged\\u001b[31m.json: not compared with the vendored copy" in broken, broken

@@ -88,6 +88,7 @@ def _named(
 
 def views(settings: Settings) -> list[MajorView]:
     """The view-models of every major version, as the targets see them (for ``dictgen show``)."""
+    settled(settings.snapshots)  # never show a half-recorded snapshot
     _, snapshots, names = _named(settings)
     return build_views(snapshots, names)
 

@@ -11,10 +11,11 @@ from typing import Any, Literal
 from dictgen.errors import DictgenError, SnapshotError
 from dictgen.model.snapshot import load_snapshots, parse_json
 from dictgen.model.types import Version
+from dictgen.output.atomic import settled
 from dictgen.output.owned import Lines, guard, safe_path, sha256_of, unlisted
 from dictgen.render.contract import Vendoring
 from dictgen.targets import registry
-from dictgen.text import printable
+from dictgen.text import printable, visible
 
 RECORD, README = "VENDORED.json", "VENDORED.md"
 FORMAT = 1  # VENDORED.json's layout; a reader refuses a format it does not know
@@ -150,16 +151,17 @@ def newer_snapshots(record: Record, folder: Path) -> list[str]:
     """Notes on snapshots in ``folder`` newer than a vendored one of the same major; none without it."""
     if not folder.is_dir():
         return []
-    try:
-        history = load_snapshots(folder, warn=lambda message: None)
-    except DictgenError as exc:
-        return [f"{exc.where}: not compared with the vendored copy ({exc.what})"]
-    notes = []
+    try:  # never a note on a snapshot that a killed import half recorded
+        history = load_snapshots(settled(folder), warn=lambda message: None)
+    except DictgenError as exc:  # a snapshot's file name may hold a newline or ESC: shown printable
+        return [f"{printable(exc.where)}: not compared with the vendored copy ({visible(exc.what)})"]
+    notes: list[str] = []
+    shown = printable(folder.as_posix())
     for version, _ in record.snapshots:
         newest = max((s.version for s in history if s.version.major == version.major), default=version)
         if newest > version:
             notes.append(
-                f"snapshot {newest} in {folder} is newer than the vendored {version} (major {version.major}):"
+                f"snapshot {newest} in {shown} is newer than the vendored {version} (major {version.major}):"
                 f" update with `dictgen vendor` (see {RECORD})"
             )
     return notes
