@@ -299,6 +299,25 @@ def test_a_journal_naming_files_elsewhere_is_refused(project: Path, run: Run) ->
         journal.unlink(missing_ok=True)
 
 
+@pytest.mark.parametrize("planted", ["fifo", "dev-zero", "nul-in-path"])
+def test_a_journal_that_is_no_file_is_one_line_for_a_reader(project: Path, planted: str) -> None:
+    """check and diff settle the snapshot folder first: a FIFO or a device there must not hang them."""
+    journal = journal_path(project / "snapshots")
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    if planted == "fifo":
+        os.mkfifo(journal)
+    elif planted == "dev-zero":
+        journal.symlink_to("/dev/zero")
+    else:
+        step = {"path": str(project / "snapshots" / "a\0b"), "new": None, "old": None}
+        journal.write_text(json.dumps({"format": JOURNAL_FORMAT, "steps": [step], "made": []}))
+    for command in ("check", "diff"):
+        argv = [sys.executable, "-m", "dictgen", command]
+        done = subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 2 and "unreadable journal of an interrupted run" in done.stderr, done.stderr
+        assert len(done.stderr.splitlines()) == 1 and "internal error" not in done.stderr
+
+
 def test_empty_folders_and_stray_backups_are_reported_then_cleaned(project: Path, run: Run) -> None:
     assert run("generate").exit_code == 0
     (project / PY / "v9").mkdir()

@@ -332,11 +332,16 @@ def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
     """
     journal = journal_path(journal_dir)
     try:
-        doc = json.loads(journal.read_text(encoding="utf-8"))
+        data = read_or_none(journal)  # never a FIFO or a device, which a reader would wait on forever
+        if data is None:
+            if os.path.lexists(journal):
+                raise ValueError("not a regular file")
+            raise FileNotFoundError(journal)
+        doc = json.loads(data.decode("utf-8"))
         if doc.get("format") != JOURNAL_FORMAT:
             return _retire(journal, journal_dir, "written by another version of dictgen")
-        steps = [_Step(Path(s["path"]), _digest(s["new"]), _digest(s["old"])) for s in doc["steps"]]
-        made = [Path(folder) for folder in doc["made"]]
+        steps = [_Step(_path(s["path"]), _digest(s["new"]), _digest(s["old"])) for s in doc["steps"]]
+        made = [_path(folder) for folder in doc["made"]]
     except FileNotFoundError:
         temp_name(journal).unlink(missing_ok=True)
         return False
@@ -356,6 +361,12 @@ def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
         )
     sys.stderr.write(f"rolled back an interrupted write ({undone} file(s)): {journal_dir.as_posix()}\n")
     return True
+
+
+def _path(value: str) -> Path:
+    if "\0" in value:  # no file has one; resolve() would fail on it
+        raise ValueError(f"not a path: {value!r}")
+    return Path(value)
 
 
 def _digest(value: object) -> str | None:
