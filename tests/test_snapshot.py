@@ -19,7 +19,7 @@ from dictgen.model.snapshot import (
 )
 from dictgen.model.types import Version
 from tests.conftest import Run
-from tests.support.helpers import sample_result, tree, write_snapshot
+from tests.support.helpers import dictgen, sample_result, tree, write_snapshot
 
 Doc = dict[str, Any]
 
@@ -239,3 +239,20 @@ def test_empty_or_missing_snapshot_folder(project: Path, run: Run) -> None:
 def test_a_source_with_no_secret_left_in_it_is_valid(source: str) -> None:
     doc = json.loads(_with_header(source=source))
     assert snapshot_from_doc(doc, "s.json", "1.0.0").source == source
+
+
+def test_a_file_name_with_esc_or_a_newline_is_shown_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / "snap\x1b[2J\n::error::x"  # would clear a terminal and forge a CI line
+    write_snapshot(folder, "1.0.0", sample_result())
+    data = json.loads((folder / "1.0.0.json").read_text(encoding="utf-8")) | {"note": "unknown key"}
+    (folder / "1.0.0.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (folder / "x\x1b[31m.json").write_text("{}", encoding="utf-8")
+    result = dictgen("generate", "--snapshots", folder.name, "--out", "out", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert "\x1b" not in result.stderr and not any(line.startswith("::") for line in lines), lines
+    assert any(
+        line.startswith("warning: snap\\u001b[2J\\u000a::error::x/1.0.0.json: note:") for line in lines
+    )
+    error = "error: snap\\u001b[2J ::error::x/x\\u001b[31m.json: "  # a line break is a space here
+    assert any(line.startswith(error) for line in lines), lines

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from dictgen.errors import DictgenError, SnapshotError
-from dictgen.text import needs_escape
+from dictgen.text import needs_escape, visible
 
 REDACTED = "***"
 _KEY_QUERY = re.compile(r"(?i)(?:^|[?&;\s])key=([^&#\s]*)")
@@ -122,8 +122,8 @@ class Output:
 
     def error(self, where: str, what: str) -> None:
         """Print ``error: where: what`` as one line on stderr."""
-        line = f"error: {self.clean(where)}: {self.clean(what)}"
-        _write(line.replace("\r", " ").replace("\n", " ") + "\n", err=True)
+        line = f"error: {self.clean(where)}: {self.clean(what)}".replace("\r", " ").replace("\n", " ")
+        _write(visible(line) + "\n", err=True)  # a file name may hold ESC: no raw control character
 
     def traceback(self) -> None:
         """Under --debug, the current exception's traceback (cleaned)."""

@@ -15,6 +15,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 from dictgen.console import REDACTED
 from dictgen.errors import SnapshotError
 from dictgen.model.types import Dictionary, Entry, Snapshot, Version
+from dictgen.text import visible
 
 MAX_DEPTH = 32
 SNAPSHOT_KEYS = ("version", "source", "retrieved_at", "sha256", "result")
@@ -30,7 +31,7 @@ Problems = list[tuple[str, str]]
 
 def stderr_warning(message: str) -> None:
     """The default ``Warn``: one ``warning:`` line on stderr."""
-    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.write(f"warning: {visible(message)}\n")  # a file name may hold a newline or ESC
 
 
 class _Object(dict[str, Any]):
