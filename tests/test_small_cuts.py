@@ -1,4 +1,4 @@
-"""A closed pipe is the reader's choice, and a vendored copy never goes inside .git."""
+"""A closed pipe is the reader's choice, a vendored copy never goes in .git, a link loop is one line."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.support.helpers import copy_project, dictgen
 
@@ -52,3 +54,17 @@ def test_vendor_refuses_a_destination_inside_a_bare_repository(tmp_path: Path) -
     assert result.returncode == 2
     assert result.stderr.endswith("origin.git/vend: is inside a .git folder: refusing to write there\n")
     assert not (tmp_path / "origin.git" / "vend").exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "command"),
+    [("loop/x", ("vendor", "loop/x", "--target", "python")), ("loop/out", ("generate", "--out", "loop/out"))],
+)
+def test_a_symbolic_link_loop_as_destination_is_one_line(
+    tmp_path: Path, where: str, command: list[str]
+) -> None:
+    project = _project(tmp_path)
+    (project / "loop").symlink_to("loop")
+    result = dictgen(*command, cwd=project)
+    assert result.returncode == 2
+    assert result.stderr == f"error: {where}: cannot be followed: a symbolic link loop\n"

@@ -66,14 +66,23 @@ def sha256_of(path: Path) -> str | None:
 
 def refuse_root(folder: Path, role: str, theirs: Sequence[Path]) -> None:
     """Refuse ``folder`` as an owned tree when it is /, home, or overlaps a folder in ``theirs``."""
-    real, home = folder.resolve(), home_folder()
+    real, home = _resolved(folder), home_folder()
     if real == Path(real.anchor) or (home is not None and real == home.resolve()):
         raise DictgenError(folder, f"refusing to use / or the home folder as the {role}")
     for path in theirs:
-        other = path.resolve()
+        other = _resolved(path)
         if other.is_relative_to(real) or real.is_relative_to(other):
             article = "an" if role[0] in "aeiou" else "a"
             raise DictgenError(folder, f"refusing {article} {role} that contains or is inside {path}")
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except RuntimeError:  # a symbolic link loop, before Python 3.13
+        raise DictgenError(path, "cannot be followed: a symbolic link loop") from None
+    except OSError as exc:  # ELOOP from Python 3.13 on
+        raise DictgenError(path, f"cannot be followed: {exc.strerror or exc}") from None
 
 
 def guard(root: Path, paths: Iterable[Path]) -> None:
