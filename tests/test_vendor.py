@@ -371,3 +371,18 @@ def test_check_vendored_notes_show_a_hostile_snapshot_name_printable(producer: P
         assert "\x1b" not in err and "\n::" not in err, err
     assert "snap\\u000a::error title=x::forged\\u001b[2J is newer than the vendored 1.0.0" in noted, noted
     assert "x\\u000a::error::forged\\u001b[31m.json: not compared with the vendored copy" in broken, broken
+
+
+def test_a_copy_at_a_repositorys_root_checks_clean_and_vendors_again(generated: Path, tmp_path: Path) -> None:
+    root = tmp_path / "pkg"
+    assert _vendor(generated, root, "--target", "python").returncode == 0
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "sub").mkdir()
+    (root / "sub" / ".git").write_text("gitdir: elsewhere\n", encoding="utf-8")  # a submodule's gitlink
+    (root / "sub" / "extra.py").write_text("", encoding="utf-8")
+    checked = dictgen("check", "--vendored", str(root), cwd=tmp_path)
+    assert checked.stdout.splitlines() == [f"unexpected: {root}/sub/extra.py"], checked.stdout
+    (root / "sub" / "extra.py").unlink()
+    assert dictgen("check", "--vendored", str(root), cwd=tmp_path).returncode == 0
+    again = _vendor(generated, root, "--target", "python")
+    assert again.returncode == 0 and (root / ".git" / "HEAD").is_file(), again.stdout + again.stderr

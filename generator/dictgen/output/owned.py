@@ -19,9 +19,20 @@ from dictgen.output.atomic import home_folder, read_or_none, write_files
 
 # Lines for the command line to print: (text, True when it goes to stderr).
 Lines = list[tuple[str, bool]]
-# Folders inside an owned tree that tools make (bytecode, caches, installs, builds): never ours.
+# Folders inside an owned tree that tools make (bytecode, caches, installs, builds), and git's own
+# (a copy at a repository's root): never ours.
 TOOL_FOLDERS = frozenset(
-    {"__pycache__", "node_modules", "dist", "build", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".venv"}
+    {
+        "__pycache__",
+        "node_modules",
+        "dist",
+        "build",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".venv",
+        ".git",
+    }
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -145,5 +156,5 @@ def unlisted(folder: Path, known: Collection[Path]) -> list[Path]:
     for root, dirs, names in os.walk(folder):
         found += [Path(root, d) for d in dirs if Path(root, d).is_symlink()]
         dirs[:] = sorted(d for d in dirs if d not in TOOL_FOLDERS and not Path(root, d).is_symlink())
-        found += [Path(root, n) for n in names if Path(root, n) not in known]
+        found += [Path(root, n) for n in names if Path(root, n) not in known and n != ".git"]  # a gitlink
     return sorted(found)
