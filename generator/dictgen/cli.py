@@ -19,6 +19,7 @@ import click
 from dictgen import __version__, choices, config, pipeline, show
 from dictgen.console import OUT, ReaderGone, Redactor, Terminated, silence_stdout
 from dictgen.errors import DictgenError
+from dictgen.model.snapshot import stderr_warning
 from dictgen.output.owned import Lines
 from dictgen.output.plan import describe
 from dictgen.targets import registry
@@ -65,15 +66,11 @@ def _settings(**given: Any) -> config.Settings:
     """[tool.dictgen] of the nearest pyproject.toml (or --config), overridden by the options given."""
     root = click.get_current_context().find_root().params
     explicit: Path | None = root.get("config")
-    base = config.load(explicit or config.find(Path.cwd()), explicit is not None, _warning)
+    base = config.load(explicit or config.find(Path.cwd()), explicit is not None, stderr_warning)
     if root.get("verbose"):
         found = "" if base.config.is_file() else " (not found: built-in defaults)"
         OUT.say(f"config: {base.config}{found}", err=True)
-    return config.override(base, given, _warning)
-
-
-def _warning(message: str) -> None:
-    OUT.say(f"warning: {message}", err=True)
+    return config.override(base, given, stderr_warning)
 
 
 def render_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -109,9 +109,13 @@ class Output:
 
     def say(self, text: str, err: bool = False, nl: bool = True, data: bool = False) -> None:
         """Print one cleaned piece of text to stdout (or stderr). ``data`` (dictionary values, which
-        may well say ``key=``) loses only the keys known to this run."""
+        may well say ``key=``, escaped by their format) loses only the keys known to this run; any
+        other text is one line, with its control characters escaped (a file name may hold a newline
+        or ESC)."""
+        if not data:
+            text = visible(self.clean(text))
         try:
-            _write((self.redact(text) if data else self.clean(text)) + ("\n" if nl else ""), err)
+            _write((self.redact(text) if data else text) + ("\n" if nl else ""), err)
         except OSError as exc:  # stdout closed or full (a pipe, /dev/full)
             if err:
                 raise
@@ -123,7 +127,7 @@ class Output:
     def error(self, where: str, what: str) -> None:
         """Print ``error: where: what`` as one line on stderr."""
         line = f"error: {self.clean(where)}: {self.clean(what)}".replace("\r", " ").replace("\n", " ")
-        _write(visible(line) + "\n", err=True)  # a file name may hold ESC: no raw control character
+        _write(visible(line) + "\n", err=True)  # no raw control character, as ``say``
 
     def traceback(self) -> None:
         """Under --debug, the current exception's traceback (cleaned)."""

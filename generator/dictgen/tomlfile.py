@@ -40,8 +40,8 @@ def parse_toml(
 
 def line_index(text: str) -> dict[tuple[str, str | None], int]:
     """Map (table, key) and (table, None) to 1-based line numbers, for error messages; a key above
-    every table is ("", key) too. Dotted keys and headers count: ``[a.b]`` and ``a.b = 1`` both
-    stand on the line of (a, b)."""
+    every table is (key, None). Dotted keys and headers count: ``[a.b]`` and ``a.b = 1`` both stand
+    on the line of (a, b)."""
     index: dict[tuple[str, str | None], int] = {}
     table: tuple[str, ...] = ()
     for number, line in enumerate(text.splitlines(), 1):
@@ -52,11 +52,9 @@ def line_index(text: str) -> dict[tuple[str, str | None], int]:
         if len(parsed) != 1:
             continue
         path = _key_path(parsed)
-        if line.lstrip().startswith("["):
-            table = path
-        elif not table:
-            index.setdefault(("", path[0]), number)
-        full = path if line.lstrip().startswith("[") else table + path
+        header = line.lstrip().startswith("[")
+        table = path if header else table
+        full = path if header else table + path
         index.setdefault((full[0], None), number)
         if len(full) > 1:
             index.setdefault((full[0], full[1]), number)

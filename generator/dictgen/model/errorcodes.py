@@ -41,7 +41,7 @@ def load_error_codes(path: Path = BUILTIN) -> tuple[ErrorCode, ...]:
     codes: list[ErrorCode] = []
     problems: list[tuple[str, str]] = []
     for key, table in doc.items():
-        where = f"{path}:{lines.get((key, None)) or lines.get(('', key), 0)}"  # a table, or a key above all
+        where = f"{path}:{lines.get((key, None), 0)}"  # a table, or a key above all tables
         problem = _table_problem(key, table)
         if problem:
             problems.append((where, problem))

@@ -5,17 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-from dictgen.console import REDACTED
+from dictgen.console import OUT, REDACTED
 from dictgen.errors import SnapshotError
 from dictgen.model.types import Dictionary, Entry, Snapshot, Version
-from dictgen.text import visible
 
 MAX_DEPTH = 32
 SNAPSHOT_KEYS = ("version", "source", "retrieved_at", "sha256", "result")
@@ -30,8 +28,8 @@ Problems = list[tuple[str, str]]
 
 
 def stderr_warning(message: str) -> None:
-    """The default ``Warn``: one ``warning:`` line on stderr."""
-    sys.stderr.write(f"warning: {visible(message)}\n")  # a file name may hold a newline or ESC
+    """The default ``Warn``: one ``warning:`` line on stderr, cleaned as every printed line is."""
+    OUT.say(f"warning: {message}", err=True)
 
 
 class _Object(dict[str, Any]):

@@ -22,11 +22,11 @@ import json
 import os
 import signal
 import stat
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dictgen.console import OUT
 from dictgen.errors import DictgenError
 
 JOURNAL_FORMAT = 2  # each step names the sha256 it writes and the one it replaces
@@ -134,7 +134,7 @@ def _held(folder: Path, wait: float) -> Iterator[None]:
         try:
             lock.acquire(timeout=0)
         except filelock.Timeout:
-            sys.stderr.write(f"waiting for another dictgen writing {folder.as_posix()}\n")
+            OUT.say(f"waiting for another dictgen writing {folder.as_posix()}", err=True)
             lock.acquire(timeout=wait, poll_interval=0.05)
     except filelock.Timeout:  # before OSError: a Timeout is a TimeoutError
         raise DictgenError(folder, "another dictgen is still writing here") from None
@@ -356,10 +356,10 @@ def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
         undone, kept = _undo(steps, made)
         journal.unlink()
     for path in kept:
-        sys.stderr.write(
-            f"kept {path.as_posix()}: changed since an interrupted run wrote it, so not rolled back\n"
+        OUT.say(
+            f"kept {path.as_posix()}: changed since an interrupted run wrote it, so not rolled back", err=True
         )
-    sys.stderr.write(f"rolled back an interrupted write ({undone} file(s)): {journal_dir.as_posix()}\n")
+    OUT.say(f"rolled back an interrupted write ({undone} file(s)): {journal_dir.as_posix()}", err=True)
     return True
 
 
@@ -378,7 +378,8 @@ def _digest(value: object) -> str | None:
 def _retire(journal: Path, folder: Path, why: str) -> bool:
     """Set aside a journal that cannot be trusted to describe the tree: nothing is rolled back."""
     journal.unlink()
-    sys.stderr.write(
-        f"retired the journal of an interrupted write to {folder.as_posix()} ({why}): nothing rolled back\n"
+    OUT.say(
+        f"retired the journal of an interrupted write to {folder.as_posix()} ({why}): nothing rolled back",
+        err=True,
     )
     return True

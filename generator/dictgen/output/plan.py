@@ -143,7 +143,7 @@ def describe(differences: list[Difference], out: Path, stat: bool = False) -> Li
         lines += [(line, False) for line in _stat(differences)]
     else:
         for d in differences:
-            lines += [(f"{d.kind}: {printable(d.path)}", False), *((f"    {line}", False) for line in d.diff)]
+            lines += [(f"{d.kind}: {d.path}", False), *((f"    {line}", False) for line in d.diff)]
     if differences:
         lines.append((_summary(differences), False))
     foreign = sum(d.kind == "unexpected" for d in differences)
@@ -158,7 +158,7 @@ def describe(differences: list[Difference], out: Path, stat: bool = False) -> Li
 
 def _stat(differences: list[Difference]) -> list[str]:
     """`` path | 12 ++++----`` per file (its kind when it has no lines to count), bars scaled to STAT_BAR."""
-    paths = {d.path: printable(d.path) for d in differences}  # a file name may hold a newline or ESC
+    paths = {d.path: printable(d.path) for d in differences}  # as shown, for the column's width
     width = max(len(shown) for shown in paths.values())
     digits = len(str(max(d.added + d.removed for d in differences)))
     scale = min(1.0, STAT_BAR / max(1, *(d.added + d.removed for d in differences)))

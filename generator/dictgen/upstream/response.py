@@ -13,7 +13,7 @@ from typing import Any
 from dictgen.console import Redactor
 from dictgen.errors import DictgenError, FetchError, SnapshotError
 from dictgen.model.errorcodes import ErrorCode, load_error_codes
-from dictgen.model.snapshot import parse_json, snapshot_from_doc, validate_result
+from dictgen.model.snapshot import parse_json, snapshot_from_doc, stderr_warning, validate_result
 from dictgen.model.types import Dictionary, Version
 from dictgen.text import needs_escape
 
@@ -116,7 +116,7 @@ def _texts(value: Any) -> Iterator[str]:
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f"warning: {one_line(message, 300)}\n")
+    stderr_warning(one_line(message, 300))
 
 
 def _unwrap(doc: Any, where: str, redact: Redactor) -> dict[str, Any]:

@@ -70,7 +70,8 @@ def _refuse_unsafe(request: Request) -> None:
         raise DictgenError(dest, "is a symbolic link: refusing to write through it")
     if dest.exists() and not dest.is_dir():
         raise DictgenError(dest, "exists and is not a folder")
-    if any(_is_git_folder(folder) for folder in (dest.resolve(), *dest.resolve().parents)):
+    real = dest.resolve()
+    if any(_is_git_folder(folder) for folder in (real, *real.parents)):
         raise DictgenError(dest, "is inside a .git folder: refusing to write there")
 
 

@@ -15,7 +15,6 @@ from dictgen.output.atomic import settled
 from dictgen.output.owned import Lines, guard, safe_path, sha256_of, unlisted
 from dictgen.render.contract import Vendoring
 from dictgen.targets import registry
-from dictgen.text import printable, visible
 
 RECORD, README = "VENDORED.json", "VENDORED.md"
 FORMAT = 1  # VENDORED.json's layout; a reader refuses a format it does not know
@@ -135,15 +134,13 @@ def report_copy(dest: Path, snapshots: Path, options: Mapping[str, object]) -> t
     if given:
         raise DictgenError("--vendored", f"takes no --{given[0].replace('_', '-')} (only --snapshots)")
     record, differences = check_vendored(dest)
-    # a file name may hold a newline or ESC: every path is shown printable
-    lines = [(f"{d.kind}: {printable(d.path.as_posix())}", False) for d in differences]
+    lines = [(f"{d.kind}: {d.path.as_posix()}", False) for d in differences]
     lines += [(f"note: {note}", True) for note in newer_snapshots(record, snapshots)]
-    shown = printable(dest.as_posix())
     if differences:
         count = len(differences)
-        lines.append((f"{count} file(s) differ from the vendored copy: see {shown}/{RECORD}", True))
+        lines.append((f"{count} file(s) differ from the vendored copy: see {dest.as_posix()}/{RECORD}", True))
     else:
-        lines.append((f"vendored copy intact: {shown}", True))
+        lines.append((f"vendored copy intact: {dest.as_posix()}", True))
     return lines, bool(differences)
 
 
@@ -153,15 +150,14 @@ def newer_snapshots(record: Record, folder: Path) -> list[str]:
         return []
     try:  # never a note on a snapshot that a killed import half recorded
         history = load_snapshots(settled(folder), warn=lambda message: None)
-    except DictgenError as exc:  # a snapshot's file name may hold a newline or ESC: shown printable
-        return [f"{printable(exc.where)}: not compared with the vendored copy ({visible(exc.what)})"]
+    except DictgenError as exc:
+        return [f"{exc.where}: not compared with the vendored copy ({exc.what})"]
     notes: list[str] = []
-    shown = printable(folder.as_posix())
     for version, _ in record.snapshots:
         newest = max((s.version for s in history if s.version.major == version.major), default=version)
         if newest > version:
             notes.append(
-                f"snapshot {newest} in {shown} is newer than the vendored {version} (major {version.major}):"
+                f"snapshot {newest} in {folder} is newer than the vendored {version} (major {version.major}):"
                 f" update with `dictgen vendor` (see {RECORD})"
             )
     return notes
