@@ -71,7 +71,8 @@ def goals(results: Results, calls: dict[str, dict[str, object]]) -> list[Goal]:
             _ratio(mine(CHECK, "shipped"), results.get(FLOOR)),
             1.5,
         ),
-        _bounded("2. generate, shipped snapshot, vs datamodel-codegen", versus_dcg(COLD, "shipped"), 0.5),
+        # Restated from 0.5x: see MACHINERY.md, "G1: restated".
+        _bounded("2. generate, shipped snapshot, vs datamodel-codegen", versus_dcg(COLD, "shipped"), 1.0),
         _bounded("3. generate 10k vs datamodel-codegen 10k", versus_dcg(COLD, "10k"), 0.5),
         _bounded("4. growth 10k -> 100k (generate)", _ratio(big, ten), 11.0),
         _constant_lookups(calls),
