@@ -3,6 +3,7 @@ the right file and line, the shipped table as the default, and ``check`` noticin
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from dictgen.errors import ErrorTableError
 from dictgen.model.errorcodes import BUILTIN, load_error_codes
 from dictgen.shipped import ERRORS
 from tests.support.helpers import ROOT, copy_project, dictgen
+from tests.support.httpserver import Reply, run_fetch, serving
 
 GOOD = '[10001]\nname = "WRONG_KEY"\nlabel = "错误的请求KEY"\nmeaning = "wrong API key"\nretryable = false\n'
 
@@ -104,3 +106,26 @@ def test_check_notices_a_changed_table_also_when_it_remembers_an_up_to_date_tree
     assert dictgen("generate", cwd=project, env=env).returncode == 0
     assert "接口已停用" in (project / "generated" / "sql" / "sqlite.sql").read_text(encoding="utf-8")
     assert dictgen("check", cwd=project, env=env).returncode == 0
+
+
+def test_fetch_and_import_explain_a_failed_call_with_the_projects_table(project: Path) -> None:
+    """A code the project's table adds, and a meaning it changes, are what the messages say."""
+    table = (project / "errors.toml").read_text(encoding="utf-8")
+    assert table.count('meaning = "the API is under maintenance"') == 1
+    table = table.replace('meaning = "the API is under maintenance"', 'meaning = "our own words"')
+    added = '\n[10099]\nname = "NEW_CODE"\nlabel = "新"\nmeaning = "a code Juhe added"\nretryable = true\n'
+    (project / "errors.toml").write_text(table + added, encoding="utf-8")
+    failed = {"reason": "whatever", "result": None, "error_code": 10099}
+    (project / "failed.json").write_text(json.dumps(failed), encoding="utf-8")
+
+    imported = dictgen("import", "failed.json", cwd=project)
+    assert imported.returncode == 2, imported.stderr
+    assert imported.stderr == (
+        "error: failed.json: Juhe error 10099: a code Juhe added (temporary: worth retrying later)\n"
+    )
+    with serving() as server:
+        server.serve(Reply(json.dumps({**failed, "error_code": 10020}).encode()))
+        fetched = run_fetch(project, server.url, "--retries", "0")
+    assert fetched.returncode == 2, fetched.stderr
+    assert "Juhe error 10020: our own words (temporary: worth retrying later)" in fetched.stderr
+    assert not (project / "snapshots" / "1.0.1.json").exists()

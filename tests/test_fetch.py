@@ -16,7 +16,7 @@ import pytest
 
 from dictgen.console import Redactor
 from dictgen.errors import FetchError, SnapshotError
-from dictgen.model.errorcodes import load_error_codes
+from dictgen.model.errorcodes import BUILTIN, load_error_codes
 from dictgen.upstream import fetch as fetch_module
 from dictgen.upstream.fetch import Request, _delay, _retry_after, fetch, read_key
 from dictgen.upstream.http import os_reason, redacted_logs, shown_url
@@ -212,10 +212,10 @@ def test_every_documented_system_code_has_a_message_from_errors_toml() -> None:
     assert codes | {10021} == set(table)
     assert {code for code, c in table.items() if c.retryable} == {10011, 10012, 10013, 10014, 10020}
     for code, known in table.items():
-        text = _describe_error(code, "ignored", Redactor())
+        text = _describe_error(code, "ignored", Redactor(), BUILTIN)
         assert text.startswith(f"Juhe error {code}: {known.meaning} (") and "ignored" not in text
-    assert _describe_error(10020, "", Redactor()).endswith("(temporary: worth retrying later)")
-    assert _describe_error("10021", "", Redactor()).endswith("(permanent: fix this before retrying)")
+    assert _describe_error(10020, "", Redactor(), BUILTIN).endswith("(temporary: worth retrying later)")
+    assert _describe_error("10021", "", Redactor(), BUILTIN).endswith("(permanent: fix this before retrying)")
 
 
 def test_error_code_zero_as_string_succeeds_and_booleans_do_not() -> None:

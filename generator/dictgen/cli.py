@@ -193,10 +193,11 @@ def fetch_command(
     url: str | None, key_env: str, key_file: Path | None, timeout: float, retries: int, **record: Any
 ) -> int:
     """Download the live dictionary and record it as the next snapshot version."""
+    settings = _settings(snapshots=record.pop("snapshots"))
     key = fetch.read_key(key_env, key_file)
     OUT.redactors.append(Redactor([key]))
-    upstream = fetch.fetch(fetch.Request(url or fetch.DEFAULT_URL, key, timeout, retries))
-    return _record(upstream, **record)
+    request = fetch.Request(url or fetch.DEFAULT_URL, key, timeout, retries, errors=settings.error_table)
+    return _record(fetch.fetch(request), settings.snapshots, **record)
 
 
 @cli.command("import")
@@ -207,14 +208,15 @@ def fetch_command(
 @handles_errors
 def import_command(file: Path, **record: Any) -> int:
     """Record a saved API response or a snapshot file (FILE, or - for stdin) like ``fetch`` would."""
+    settings = _settings(snapshots=record.pop("snapshots"))
     where = "<stdin>" if str(file) == "-" else str(file)
-    upstream = response.decode_saved(response.read_saved(file), where, fetch.DEFAULT_URL)
-    return _record(upstream, **record)
+    data = response.read_saved(file)
+    upstream = response.decode_saved(data, where, fetch.DEFAULT_URL, settings.error_table)
+    return _record(upstream, settings.snapshots, **record)
 
 
-def _record(upstream: response.Upstream, snapshots: Path | None, check: bool, allow_removals: bool) -> int:
+def _record(upstream: response.Upstream, folder: Path, check: bool, allow_removals: bool) -> int:
     """Record (or with ``check`` only compare) and report the outcome."""
-    folder = _settings(snapshots=snapshots).snapshots
     limit = None if allow_removals else record.REMOVAL_LIMIT
     outcome = record.record(upstream, folder, record.Policy(check, removal_limit=limit))
     for line in record.summary(outcome, folder):

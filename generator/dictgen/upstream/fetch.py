@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from dictgen.console import Redactor
 from dictgen.errors import FetchError
+from dictgen.model.errorcodes import BUILTIN
 from dictgen.upstream.http import (
     checked_url,
     os_reason,
@@ -71,6 +72,7 @@ class Request:
     timeout: float = 10.0
     retries: int = 3
     max_bytes: int = MAX_BYTES
+    errors: Path = BUILTIN  # the error table that explains a failed call
 
 
 class _Retry(Exception):
@@ -96,7 +98,7 @@ def fetch(request: Request, notify: Notify = _notice) -> Upstream:
         notify(one_line(redact(message), 300))
 
     data = download(replace(request, url=url), where, redact, say)
-    return decode_response(data, where, source, redact)
+    return decode_response(data, where, source, redact, request.errors)
 
 
 def download(request: Request, where: str, redact: Redactor, notify: Notify) -> bytes:

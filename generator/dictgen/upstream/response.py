@@ -12,7 +12,7 @@ from typing import Any
 
 from dictgen.console import Redactor
 from dictgen.errors import DictgenError, FetchError, SnapshotError
-from dictgen.model.errorcodes import ErrorCode, load_error_codes
+from dictgen.model.errorcodes import BUILTIN, ErrorCode, load_error_codes
 from dictgen.model.snapshot import parse_json, snapshot_from_doc, stderr_warning, validate_result
 from dictgen.model.types import Dictionary, Version
 from dictgen.text import needs_escape
@@ -60,8 +60,9 @@ def read_saved(path: Path) -> bytes:
     return data
 
 
-def decode_saved(data: bytes, where: str, source: str) -> Upstream:
-    """A saved file: a raw API response (``error_code``) or a snapshot file (``version``, ``sha256``)."""
+def decode_saved(data: bytes, where: str, source: str, errors: Path = BUILTIN) -> Upstream:
+    """A saved file: a raw API response (``error_code``) or a snapshot file (``version``, ``sha256``);
+    ``errors`` is the error table that explains a failed call."""
     doc = parse_json(data, where)
     snapshot_keys = sorted(doc.keys() & {"version", "sha256"}) if isinstance(doc, dict) else []
     if snapshot_keys and "error_code" in doc:  # which checks apply would be a guess
@@ -74,23 +75,25 @@ def decode_saved(data: bytes, where: str, source: str) -> Upstream:
         )
     if not isinstance(doc, dict) or "error_code" not in doc:
         raise FetchError(where, f"neither a Juhe API response nor a snapshot: {_SAVED_FORMS}")
-    return _validated(doc, where, source, Redactor())
+    return _validated(doc, where, source, Redactor(), errors)
 
 
-def decode_response(data: bytes, where: str, source: str, redact: Redactor | None = None) -> Upstream:
+def decode_response(
+    data: bytes, where: str, source: str, redact: Redactor | None = None, errors: Path = BUILTIN
+) -> Upstream:
     """Parse a raw API response ``{"reason", "result", "error_code"}`` and validate its result."""
     redact = redact or Redactor()
     try:
         doc = parse_json(data, where)
     except DictgenError as exc:
         raise redact.error(exc) from None
-    return _validated(doc, where, source, redact)
+    return _validated(doc, where, source, redact, errors)
 
 
-def _validated(doc: Any, where: str, source: str, redact: Redactor) -> Upstream:
+def _validated(doc: Any, where: str, source: str, redact: Redactor, errors: Path) -> Upstream:
     """The ``result`` of a parsed response, validated; no message or result carries the key."""
     try:
-        result = _unwrap(doc, where, redact)
+        result = _unwrap(doc, where, redact, errors)
         problems: list[tuple[str, str]] = []
         tips, dictionaries = validate_result(result, problems, lambda m: _warn(redact(m)))
         if problems:
@@ -119,7 +122,7 @@ def _warn(message: str) -> None:
     stderr_warning(one_line(message, 300))
 
 
-def _unwrap(doc: Any, where: str, redact: Redactor) -> dict[str, Any]:
+def _unwrap(doc: Any, where: str, redact: Redactor, errors: Path) -> dict[str, Any]:
     """Branch on ``error_code`` only; return ``result`` when the call succeeded."""
     if not isinstance(doc, dict) or "error_code" not in doc:
         raise FetchError(where, 'not a Juhe API response: expected an object with "error_code"')
@@ -127,7 +130,7 @@ def _unwrap(doc: Any, where: str, redact: Redactor) -> dict[str, Any]:
     if isinstance(code, bool) or not isinstance(code, int | str):
         raise FetchError(where, f"error_code must be a number, not {type(code).__name__}")
     if str(code).strip() != "0":
-        raise FetchError(where, _describe_error(code, doc.get("reason"), redact))
+        raise FetchError(where, _describe_error(code, doc.get("reason"), redact, errors))
     result = doc.get("result")
     if not isinstance(result, dict):
         raise FetchError(where, 'error_code is 0 but "result" is not an object')
@@ -135,15 +138,15 @@ def _unwrap(doc: Any, where: str, redact: Redactor) -> dict[str, Any]:
 
 
 @functools.cache
-def _shipped_codes() -> dict[int, ErrorCode]:
-    """The table errors.toml ships, by code: read once, for the messages of failed calls."""
-    return {c.code: c for c in load_error_codes()}
+def _codes(errors: Path) -> dict[int, ErrorCode]:
+    """An error table (the shipped errors.toml, or the project's) by code, for failed calls."""
+    return {c.code: c for c in load_error_codes(errors)}
 
 
-def _describe_error(code: int | str, reason: Any, redact: Redactor) -> str:
+def _describe_error(code: int | str, reason: Any, redact: Redactor, errors: Path) -> str:
     """A clear message for a Juhe error code, saying whether trying later may help."""
     number = int(code) if re.fullmatch(r"[0-9]{1,9}", str(code).strip()) else None
-    known = _shipped_codes().get(number) if number is not None else None
+    known = _codes(errors).get(number) if number is not None else None
     shown = one_line(redact(str(code)), 20)
     if known is None:
         detail = one_line(redact(reason)) if isinstance(reason, str) and reason.strip() else "no reason"
