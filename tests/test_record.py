@@ -153,8 +153,21 @@ def test_first_snapshot_and_stdin(tmp_path: Path) -> None:
         (b'{"error_code": 0, "error_code": 0, "result": {}}', "error_code: duplicate key"),
         (b"\xff\xfe", "not UTF-8"),
         (b"x" * (5 * 1024 * 1024 + 1), "too large: more than 5242880 bytes"),
+        # A float would read it as infinity, recorded as Infinity: a snapshot no later run could read.
+        (
+            b'{"error_code": 0, "result": {"a": {"msg": "m", "data": {}, "note": -1e400}}}',
+            "invalid JSON: the number -1e400 is out of range",
+        ),
     ],
-    ids=["error code", "no error_code", "invalid dictionary", "duplicate key", "not utf-8", "over-size"],
+    ids=[
+        "error code",
+        "no error_code",
+        "invalid dictionary",
+        "duplicate key",
+        "not utf-8",
+        "over-size",
+        "number out of range",
+    ],
 )
 def test_import_errors_exit_2_and_write_nothing(project: Path, run: Run, body: bytes, message: str) -> None:
     path = project / "bad.json"

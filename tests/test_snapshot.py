@@ -141,6 +141,11 @@ CASES: list[tuple[str, bytes, str]] = [
         SAMPLE_TEXT.replace('"msg": "证件类型', f'"note": {"9" * 5000}, "msg": "证件类型').encode(),
         "invalid JSON: Exceeds the limit",
     ),
+    (
+        "float_overflow",
+        SAMPLE_TEXT.replace('"msg": "证件类型', '"note": 1E+400, "msg": "证件类型').encode(),
+        "invalid JSON: the number 1E+400 is out of range",
+    ),
     ("not_utc", _with_header(retrieved_at="2026-01-01T08:00:00+08:00"), "is not an ISO-8601 UTC time"),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -70,14 +71,17 @@ def parse_json(data: bytes, where: str) -> Any:
         raise SnapshotError(where, [("", f"not UTF-8 (byte {exc.start})")]) from None
     try:
         value = json.loads(
-            text.removeprefix("\ufeff"), object_pairs_hook=_object_hook, parse_constant=_no_constant
+            text.removeprefix("\ufeff"),
+            object_pairs_hook=_object_hook,
+            parse_constant=_no_constant,
+            parse_float=_finite,
         )
     except RecursionError:
         raise SnapshotError(where, [("", "JSON nesting too deep")]) from None
     except json.JSONDecodeError as exc:
         detail = f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise SnapshotError(where, [("", detail)]) from None
-    except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
+    except ValueError as exc:  # NaN/Infinity, a number out of range, or an integer too long to convert
         raise SnapshotError(where, [("", f"invalid JSON: {str(exc).splitlines()[0]}")]) from None
     problems: Problems = []
     _check_structure(value, problems)
@@ -88,6 +92,15 @@ def parse_json(data: bytes, where: str) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or exponent, refused when a float cannot hold it: ``1e400``
+    would read as infinity, which a snapshot could only store as ``Infinity``, itself no JSON."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
 
 
 def _check_structure(root: Any, problems: Problems) -> None:
