@@ -6,11 +6,13 @@ every time; the size limit is a real RLIMIT_FSIZE on the dictgen process.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,82 @@ def test_full_disk_leaves_the_previous_output(tmp_path: Path) -> None:
         assert _dictgen(project, "check").returncode == 0
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def read_only() -> Iterator[Callable[[Path], None]]:
+    """Make a folder read-only the way a read-only volume is (a bind mount remounted ro), as root
+    could not be kept out by file modes; every mount is undone after the test."""
+    mounted: list[Path] = []
+
+    def make(folder: Path) -> None:
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        mounted.append(folder)
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+
+    yield make
+    for folder in reversed(mounted):
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _one_error(proc: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    assert [line for line in proc.stderr.splitlines() if not line.startswith("waiting ")] == [expected]
+
+
+def test_a_read_only_snapshot_folder_fails_one_import_not_every_later_command(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    project = copy_project(tmp_path)
+    assert _dictgen(project, "generate").returncode == 0
+    changed = sample_result()
+    changed["seatClass"]["data"]["4"] = "软座 新"
+    response = project / "response.json"
+    response.write_text(
+        json.dumps({"error_code": 0, "result": changed}, ensure_ascii=False), encoding="utf-8"
+    )
+    before = tree(project / "snapshots")
+    read_only(project / "snapshots")
+    # Read-only refuses to remove even a staging file that is not there: the rollback must not stop.
+    _one_error(
+        _dictgen(project, "import", "response.json"),
+        "error: snapshots/2.0.0.json: cannot write: Read-only file system",
+    )
+    assert tree(project / "snapshots") == before
+    assert not journal_path(project / "snapshots").exists()
+    checked = _dictgen(project, "check")
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_read_only_target_folder_leaves_the_others_as_they_were(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    project = copy_project(tmp_path)
+    assert _dictgen(project, "generate").returncode == 0
+    before = tree(project / "generated")
+    _changed_upstream(project)
+    read_only(project / "generated" / "sql")
+    failed = _dictgen(project, "generate")
+    _one_error(failed, "error: generated/sql/mysql.sql: cannot write: Read-only file system")
+    assert tree(project / "generated") == before  # no staging file, no new v2/ folder elsewhere
+    assert not journal_path(project / "generated").exists()
+
+
+def test_a_rollback_into_a_read_only_folder_is_one_line(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
+    project = copy_project(tmp_path)
+    assert _dictgen(project, "generate").returncode == 0
+    before = tree(project / "generated")
+    _changed_upstream(project)
+    assert _dictgen(project, "generate", prefix=_at_rename("KILL", 6)).returncode in (-9, 137)
+    read_only(project / "generated" / "python")
+    _one_error(
+        _dictgen(project, "generate"),
+        "error: generated: cannot roll back an interrupted run: Read-only file system",
+    )
+    assert journal_path(project / "generated").exists()  # for a run that can write
+    subprocess.run(["umount", "-l", str(project / "generated" / "python")], check=True)
+    again = _dictgen(project, "generate")
+    assert again.returncode == 0 and "rolled back an interrupted write" in again.stderr, again.stderr
+    assert _dictgen(project, "check").returncode == 0 and tree(project / "generated") != before

@@ -293,12 +293,21 @@ def _undo(steps: list[_Step], made: list[Path]) -> tuple[int, list[Path]]:
         elif not ours and current is not None:
             kept.append(step.path)  # changed since (a checkout, a pull, a hand edit): not ours to undo
         if saved:
-            backup.unlink(missing_ok=True)  # restored above, the same file, or no longer wanted
-        temp_name(step.path).unlink(missing_ok=True)
+            _discard(backup)  # restored above, the same file, or no longer wanted
+        _discard(temp_name(step.path))
     for folder in reversed(made):
         with contextlib.suppress(OSError):
             folder.rmdir()
     return undone, kept
+
+
+def _discard(path: Path) -> None:
+    """Remove ``path`` if it is there (a read-only file system refuses even when it is not: EROFS)."""
+    try:
+        path.unlink()
+    except OSError:
+        if os.path.lexists(path):
+            raise
 
 
 def _write_journal(journal: Path, steps: list[_Step], made: list[Path]) -> None:
@@ -353,7 +362,10 @@ def recover(journal_dir: Path, roots: tuple[Path, ...] = ()) -> bool:
         if not any(real != root and real.is_relative_to(root) for root in allowed):
             raise DictgenError(journal, f"refusing a journal entry outside {journal_dir}: {str(path)!r}")
     with _signals_blocked():
-        undone, kept = _undo(steps, made)
+        try:
+            undone, kept = _undo(steps, made)
+        except OSError as exc:  # a read-only folder, say: the journal stays for a run that can write
+            raise DictgenError(journal_dir, f"cannot roll back an interrupted run: {exc.strerror}") from None
         journal.unlink()
     for path in kept:
         OUT.say(
