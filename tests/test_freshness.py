@@ -13,7 +13,7 @@ import pytest
 
 from dictgen import pipeline
 from dictgen.config import Settings
-from dictgen.errors import DictgenError
+from dictgen.errors import DictgenError, RenderError
 from dictgen.model import curated
 from dictgen.output import freshness
 from dictgen.output.caches import NO_FAST_PATHS
@@ -172,14 +172,17 @@ def test_a_linked_template_folder_is_never_answered_from_the_record(tmp_path: Pa
     (tmp_path / "shared" / "docs").mkdir(parents=True)
     template = tmp_path / "shared" / "docs" / "reference.md.j2"
     template.write_text("{{ major.version }}\n", encoding="utf-8")
-    (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "docs").symlink_to(tmp_path / "shared" / "docs")
+    shutil.copytree(tmp_path / "shared", tmp_path / "templates")
     settings = Settings(**{**settings.__dict__, "templates": tmp_path / "templates"})
     with fast_paths(True, tmp_path / "cache"):
         write(pipeline.plan(settings))
         assert pipeline.check(settings) == [] and pipeline.check(settings) == []
-        template.write_text("{{ major.sha256 }}\n", encoding="utf-8")
-        assert {d.kind for d in pipeline.check(settings)} == {"stale"}
+        # The same template, now through a link: refused (it could lead to any file), every time.
+        shutil.rmtree(tmp_path / "templates" / "docs")
+        (tmp_path / "templates" / "docs").symlink_to(tmp_path / "shared" / "docs")
+        for _ in range(2):
+            with pytest.raises(RenderError, match="templates/docs: is a symbolic link"):
+                pipeline.check(settings)
 
 
 def test_the_names_shipped_with_dictgen_are_part_of_the_key(

@@ -9,7 +9,7 @@ import pytest
 
 from dictgen.render.jinja import BUILTIN_TEMPLATES
 from tests.conftest import Run
-from tests.support.helpers import tree
+from tests.support.helpers import dictgen, tree
 
 
 def _override(project: Path, name: str, text: str) -> Path:
@@ -80,3 +80,24 @@ def test_templates_folder_mirrors_the_builtin_layout(project: Path, run: Run) ->
     shutil.copytree(BUILTIN_TEMPLATES, folder)
     assert run("generate", "--templates", folder).exit_code == 0
     assert run("check").exit_code == 0
+
+
+SECRET = "JUHE_KEY=s3cret-of-the-ci-machine"
+
+
+@pytest.mark.parametrize("link", ["docs/reference.md.j2", "docs"])
+def test_a_template_through_a_symbolic_link_is_refused_and_never_printed(project: Path, link: str) -> None:
+    """A link committed to a repository could make a template of any file (a key, /proc/self/environ):
+    ``check`` would then print it in the diff of the output it renders."""
+    assert dictgen("generate", "--target", "docs", cwd=project).returncode == 0
+    (project / "generated" / "docs" / "README.md").write_text("")  # the whole "generated" file in the diff
+    elsewhere = project / "elsewhere"
+    (elsewhere / "docs").mkdir(parents=True)
+    (elsewhere / "docs" / "reference.md.j2").write_text(SECRET + "\n", encoding="utf-8")
+    (project / "mytemplates" / link).parent.mkdir(parents=True, exist_ok=True)
+    (project / "mytemplates" / link).symlink_to(elsewhere / link)
+    proc = dictgen("check", "--target", "docs", "--templates", "mytemplates", cwd=project)
+    assert proc.returncode == 2, proc.stdout
+    shown = "mytemplates/docs/reference.md.j2" if link.endswith(".j2") else "mytemplates/docs"
+    assert proc.stderr == f"error: {shown}: is a symbolic link: refusing to read a template through it\n"
+    assert "s3cret" not in proc.stdout + proc.stderr

@@ -7,6 +7,8 @@ one, runs sandboxed.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +45,11 @@ class JinjaTemplates:
             if sandboxed:
                 from jinja2.sandbox import SandboxedEnvironment as kind
 
-            search = [str(self.user_dir)] if self.user_dir and sandboxed else []
+            loader = jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))
+            if self.user_dir and sandboxed:
+                loader = jinja2.ChoiceLoader([_user_loader(self.user_dir), loader])
             env = kind(
-                loader=jinja2.FileSystemLoader([*search, str(BUILTIN_TEMPLATES)]),
+                loader=loader,
                 undefined=jinja2.StrictUndefined,
                 autoescape=False,
                 **_OPTIONS,
@@ -73,7 +77,7 @@ class JinjaTemplates:
             if current in seen:
                 continue
             seen.add(current)
-            if self.user_dir is not None and (self.user_dir / current).exists():
+            if self.user_dir is not None and os.path.lexists(self.user_dir / current):
                 return False
             try:
                 source = env.loader.get_source(env, current)[0]
@@ -102,6 +106,34 @@ class JinjaTemplates:
             return str(template.render(**context))
         except Exception as exc:  # templates may be user code: any failure is a template error
             raise RenderError(_location(exc, template.filename or name), _one_line(exc)) from exc
+
+
+def _user_loader(folder: Path) -> Any:
+    """A loader of the templates in ``folder`` that reads regular files only, never through a
+    symbolic link: a link committed to a repository could make a template of any file (the
+    environment in /proc, a key), and ``check`` print it in its diff."""
+    import jinja2
+    from jinja2.loaders import split_template_path
+
+    class UserLoader(jinja2.BaseLoader):
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+            path, mode = folder, stat.S_IFDIR
+            for piece in split_template_path(template):  # refuses ".." as FileSystemLoader does
+                path = path / piece
+                try:
+                    mode = os.lstat(path).st_mode
+                except (FileNotFoundError, NotADirectoryError):
+                    raise jinja2.TemplateNotFound(template) from None
+                if stat.S_ISLNK(mode):
+                    raise RenderError(path, "is a symbolic link: refusing to read a template through it")
+            if not stat.S_ISREG(mode):  # a folder or a FIFO: as FileSystemLoader, look further
+                raise jinja2.TemplateNotFound(template)
+            flags = [getattr(os, f, 0) for f in ("O_NOFOLLOW", "O_NONBLOCK", "O_BINARY")]
+            fd = os.open(path, os.O_RDONLY | flags[0] | flags[1] | flags[2])
+            with os.fdopen(fd, "rb") as handle:
+                return handle.read().decode("utf-8"), str(path), lambda: True
+
+    return UserLoader()
 
 
 def _location(exc: BaseException, filename: str) -> str:
