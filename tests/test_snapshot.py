@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -261,3 +265,44 @@ def test_a_file_name_with_esc_or_a_newline_is_shown_escaped(tmp_path: Path) -> N
     )
     error = "error: snap\\u001b[2J ::error::x/x\\u001b[31m.json: "  # a line break is a space here
     assert any(line.startswith(error) for line in lines), lines
+
+
+def _no_more_than_2_gib() -> None:
+    """A run that reads /dev/zero to the end runs out of memory here, not on the machine."""
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+@pytest.mark.parametrize("special", ["fifo", "link to /dev/zero"])
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("snapshots/2.0.0.json", "error: snapshots/2.0.0.json: not a regular file"),
+        ("snapshots/accepted.toml", "error: snapshots/accepted.toml: cannot read: not a regular file"),
+        ("names.toml", "error: names.toml: cannot read: not a regular file"),
+        (
+            "generated/manifest.json",
+            "error: generated/manifest.json: unreadable manifest: not a regular file",
+        ),
+    ],
+)
+def test_a_fifo_or_a_device_in_place_of_an_input_is_one_line_not_a_hang(
+    project: Path, special: str, name: str, error: str
+) -> None:
+    """Git cannot hold a FIFO, but it holds a link to /dev/zero: read whole, it never ends."""
+    assert dictgen("generate", cwd=project).returncode == 0
+    (project / name).unlink(missing_ok=True)
+    if special == "fifo":
+        os.mkfifo(project / name)
+    else:
+        (project / name).symlink_to("/dev/zero")
+    for command in ("check", "generate"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "dictgen", command],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=_no_more_than_2_gib,
+            check=False,
+        )
+        assert (proc.returncode, proc.stderr) == (2, error + "\n")

@@ -3,6 +3,8 @@ per failure."""
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +13,21 @@ from typing import Any
 from dictgen.errors import DictgenError
 
 
+def regular_file(path: Path) -> Path:
+    """``path``, when it is a regular file (or a link to one); else an OSError. A file kept in a
+    repository is read whole: a FIFO would be waited on forever, a device (a committed link to
+    /dev/zero) read until memory runs out."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError("not a regular file")
+    return path
+
+
 def read_toml(
     path: Path, error: type[DictgenError] = DictgenError, invalid: str = "invalid TOML"
 ) -> tuple[dict[str, Any], str] | None:
     """The parsed document and its text, or None when ``path`` does not exist."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = regular_file(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:

@@ -15,6 +15,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 from dictgen.console import OUT, REDACTED
 from dictgen.errors import SnapshotError
 from dictgen.model.types import Dictionary, Entry, Snapshot, Version
+from dictgen.tomlfile import regular_file
 
 MAX_DEPTH = 32
 SNAPSHOT_KEYS = ("version", "source", "retrieved_at", "sha256", "result")
@@ -298,7 +299,7 @@ def snapshot_from_doc(doc: Any, where: str, stem: str | None = None, warn: Warn 
 def load_snapshot(path: Path, warn: Warn = stderr_warning) -> Snapshot:
     """Read, parse and validate one snapshot file."""
     try:
-        data = path.read_bytes()
+        data = regular_file(path).read_bytes()
     except OSError as exc:
         raise SnapshotError(path, [("", exc.strerror or str(exc))]) from None
     return parse_snapshot(data, str(path), path.stem, warn)

@@ -28,6 +28,7 @@ from dictgen.output.caches import library
 from dictgen.output.owned import guard
 from dictgen.render.jinja import BUILTIN_TEMPLATES
 from dictgen.shipped import PACKAGE
+from dictgen.tomlfile import regular_file
 
 _LIBRARIES = ("black", "jinja2", "pypinyin")
 
@@ -54,7 +55,7 @@ def inputs_key(settings: Settings) -> str | None:
         files += [p for p in (settings.names, BUILTIN) if p.is_file()]  # BUILTIN: names shipped with dictgen
         files.append(settings.error_table)  # must exist: the render fails without it
         for path in files:
-            data = path.read_bytes()
+            data = regular_file(path).read_bytes()
             digest.update(f"\0{path}\0{len(data)}\0".encode("utf-8", "surrogatepass") + data)
     except OSError:
         return None
@@ -62,14 +63,15 @@ def inputs_key(settings: Settings) -> str | None:
 
 
 def _files(folder: Path) -> list[Path]:
-    """Every regular file below ``folder`` but Python bytecode (``*.pyc``), in a stable order. A
-    linked folder (which Jinja would follow and this walk would not) means no key."""
+    """Every file below ``folder`` but Python bytecode (``*.pyc``), in a stable order. A linked
+    folder (which Jinja would follow and this walk would not) means no key, and so does a FIFO or
+    a device (read as the render reads it, it fails)."""
     found = []
     for root, dirs, names in os.walk(folder):
         if any(Path(root, d).is_symlink() for d in dirs):
             raise OSError(f"{root}: a linked folder")
         dirs[:] = sorted(dirs)  # no folder is exempt for its name: Jinja reads any of them
-        found += [Path(root, n) for n in sorted(names) if Path(root, n).is_file() and not n.endswith(".pyc")]
+        found += [Path(root, n) for n in sorted(names) if not n.endswith(".pyc")]
     return found
 
 

@@ -18,6 +18,7 @@ from dictgen.output.atomic import is_leftover, journal_path, read_or_none
 from dictgen.output.owned import Lines, safe_path, sha256_of
 from dictgen.render.contract import Files
 from dictgen.text import printable, visible
+from dictgen.tomlfile import regular_file
 
 MANIFEST = "manifest.json"
 DIFF_LINES = 20
@@ -52,7 +53,7 @@ class Difference:
 def _read_manifest(out: Path) -> dict[str, Any]:
     path = out / MANIFEST
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(regular_file(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {"targets": {}}
     except (OSError, ValueError) as exc:

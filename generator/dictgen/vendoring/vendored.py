@@ -15,6 +15,7 @@ from dictgen.output.atomic import settled
 from dictgen.output.owned import Lines, guard, safe_path, sha256_of, unlisted
 from dictgen.render.contract import Vendoring
 from dictgen.targets import registry
+from dictgen.tomlfile import regular_file
 
 RECORD, README = "VENDORED.json", "VENDORED.md"
 FORMAT = 1  # VENDORED.json's layout; a reader refuses a format it does not know
@@ -50,7 +51,7 @@ class Difference:
 def load_json(path: Path, missing: str) -> Any:
     """Parse a JSON file dictgen wrote, strictly; every failure is one line (``missing`` when absent)."""
     try:
-        with open(path, "rb") as handle:
+        with open(regular_file(path), "rb") as handle:
             data = handle.read(MAX_JSON + 1)
     except FileNotFoundError:
         raise DictgenError(path, missing) from None
