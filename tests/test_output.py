@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,27 @@ def test_check_shows_terminal_escapes_in_an_edited_file_as_text(project: Path, r
     assert result.exit_code == 1
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "-\\u001b]8;;http://x\\u0007link\\u001b[2J" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "shown", "counted"),
+    [
+        (
+            lambda data: data.replace(b"\n", b"\r\n"),
+            "    -BEGIN;\\u000d\\u000a\n",
+            "557 insertions(+), 557 deletions(-)",
+        ),
+        (lambda data: data[:-1], "    -COMMIT;\n    +COMMIT;\\u000a\n", "1 insertion(+), 1 deletion(-)"),
+    ],
+    ids=["crlf", "no final newline"],
+)
+def test_check_shows_what_differs_when_only_line_ends_do(
+    project: Path, run: Run, edit: Callable[[bytes], bytes], shown: str, counted: str
+) -> None:
+    """A checkout with autocrlf: the same lines, other bytes. The diff was empty, 0 lines counted."""
+    assert run("generate").exit_code == 0
+    edited = project / "generated" / "sql" / "sqlite.sql"
+    edited.write_bytes(edit(edited.read_bytes()))
+    result = run("check", "--target", "sql")
+    assert result.exit_code == 1
+    assert shown in result.stdout and result.stdout.endswith(f" 1 file differs, {counted}\n")

@@ -223,15 +223,13 @@ def _diff(rel: str, actual: bytes, expected: bytes) -> Difference:
     """A stale file: the start of its unified diff, and the lines added and removed in the whole."""
     import difflib  # only when a file differs
 
-    lines = list(
-        difflib.unified_diff(
-            actual.decode("utf-8", "replace").splitlines(),
-            expected.decode("utf-8", "replace").splitlines(),
-            f"{rel} (on disk)",
-            f"{rel} (generated)",
-            lineterm="",
-        )
-    )
+    def unified(ends: bool) -> list[str]:
+        old, new = (data.decode("utf-8", "replace").splitlines(ends) for data in (actual, expected))
+        return list(difflib.unified_diff(old, new, f"{rel} (on disk)", f"{rel} (generated)", lineterm=""))
+
+    # The same lines, different bytes: only line ends differ (CRLF, a final newline), which the
+    # diff then shows, escaped, rather than nothing at all.
+    lines = unified(False) or unified(True)
     body = lines[2:]  # after the --- and +++ headers
     added, removed = sum(x.startswith("+") for x in body), sum(x.startswith("-") for x in body)
     # A line edited by hand may hold terminal escapes: every invisible character shows as \\u....
