@@ -306,3 +306,14 @@ def test_a_fifo_or_a_device_in_place_of_an_input_is_one_line_not_a_hang(
             check=False,
         )
         assert (proc.returncode, proc.stderr) == (2, error + "\n")
+
+
+def test_hidden_files_beside_the_snapshots_are_not_snapshots(project: Path, run: Run) -> None:
+    """Emacs locks a file it edits with a dangling link, .#NAME; macOS copies leave ._NAME."""
+    assert run("generate").exit_code == 0
+    (project / "snapshots" / ".#1.0.0.json").symlink_to("user@host.4242:1764000000")
+    (project / "snapshots" / "._1.0.0.json").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    for command in ("check", "generate", "show"):
+        result = run(command)
+        assert result.exit_code == 0 and "error" not in result.stderr, result.stderr
+    assert run("import", str(project / "snapshots" / "1.0.0.json")).exit_code == 0

@@ -314,7 +314,14 @@ def load_snapshots(directory: Path, warn: Warn = stderr_warning) -> list[Snapsho
     """Load every ``<version>.json`` in ``directory``, oldest first."""
     if not directory.is_dir():
         raise SnapshotError(directory, [("", FOLDER_NOT_FOUND)])
-    return history([load_snapshot(path, warn) for path in sorted(directory.glob("*.json"))], directory)
+    return history([load_snapshot(path, warn) for path in snapshot_files(directory)], directory)
+
+
+def snapshot_files(directory: Path) -> list[Path]:
+    """The ``*.json`` files of ``directory``, but hidden ones: no version starts with ".", while
+    editors and copies leave such files beside the one they touch (Emacs's ``.#1.0.0.json`` lock,
+    macOS's ``._1.0.0.json``)."""
+    return sorted(path for path in directory.glob("*.json") if not path.name.startswith("."))
 
 
 def history(snapshots: list[Snapshot], where: str | PurePath) -> list[Snapshot]:

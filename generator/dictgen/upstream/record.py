@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dictgen.choices import Status
 from dictgen.errors import DictgenError
-from dictgen.model.snapshot import canonical_sha256, dump_snapshot, load_snapshots
+from dictgen.model.snapshot import canonical_sha256, dump_snapshot, load_snapshots, snapshot_files
 from dictgen.model.types import Snapshot, Version
 from dictgen.output.atomic import locked, recover, write_files
 from dictgen.upstream.accepted import ACCEPTED, load_accepted
@@ -42,7 +42,7 @@ def utc_now() -> str:
 
 def history(folder: Path) -> list[Snapshot]:
     """Every snapshot in ``folder``, oldest first; empty when there is none yet."""
-    if not folder.is_dir() or not any(folder.glob("*.json")):
+    if not folder.is_dir() or not snapshot_files(folder):
         return []
     return load_snapshots(folder)
 

@@ -77,6 +77,7 @@ def against(ref: str, settings: Settings, given: bool, accepted: Path | None = N
     snapshots = [
         parse_snapshot(data, revision.name(folder / name), name.removesuffix(".json"))
         for name, data in files.items()
+        if not name.startswith(".")  # as load_snapshots: never a snapshot
     ]
     before = history(snapshots, revision.name(folder))[-1]
     return compare(before, after, load_accepted(accepted or settings.snapshots / ACCEPTED))
