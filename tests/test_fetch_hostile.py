@@ -208,13 +208,24 @@ def test_a_slow_drip_ends_at_the_deadline(server: Server, tmp_path: Path, case: 
 
 
 class _RecordedWatchdog(fetch_module._Watchdog):
-    """The real watchdog, firing after a thirtieth of its deadline; the deadlines asked for."""
+    """The real watchdog, firing after a thirtieth of its deadline, and never before the server has
+    the attempt's request (on a loaded machine it could cut the attempt before the server saw it,
+    and the server would record no end); the deadlines asked for."""
 
     deadlines: ClassVar[list[float]] = []
+    server: ClassVar[Server | None] = None
 
     def __init__(self, seconds: float) -> None:
         self.deadlines.append(seconds)
+        self.attempt = len(self.deadlines)
         super().__init__(seconds / 30)
+
+    def _fire(self) -> None:
+        assert self.server is not None
+        guard = time.monotonic() + 60  # only stops a hang
+        while len(self.server.seen) < self.attempt and time.monotonic() < guard:
+            time.sleep(0.01)  # waits for an event (the request's arrival), orders nothing
+        super()._fire()
 
 
 @pytest.mark.parametrize(("timeout", "retries"), [(1.0, 0), (0.5, 1)])
@@ -222,6 +233,7 @@ def test_each_attempt_has_a_deadline_of_six_timeouts(
     server: Server, monkeypatch: pytest.MonkeyPatch, timeout: float, retries: int
 ) -> None:
     monkeypatch.setattr(_RecordedWatchdog, "deadlines", [])
+    monkeypatch.setattr(_RecordedWatchdog, "server", server)
     monkeypatch.setattr(fetch_module, "_Watchdog", _RecordedWatchdog)
     waits: list[float] = []
     monkeypatch.setattr(fetch_module, "time", SimpleNamespace(sleep=waits.append, time=time.time))
